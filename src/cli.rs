@@ -1,0 +1,110 @@
+//! Command-line flags and subcommands. Environment variables follow the Genesys Cloud
+//! CLI / terraform convention (`GENESYSCLOUD_*`).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "qtop",
+    version,
+    about = "Live Genesys Cloud queue monitor that explains every 403",
+    long_about = "Live Genesys Cloud queue monitor that explains every 403.\n\n\
+Try it without an org: `qtop --demo` runs against an embedded simulated org.\n\
+Point it at a real org with a region and an OAuth client:\n  \
+GENESYSCLOUD_REGION=eu-west-1 GENESYSCLOUD_OAUTHCLIENT_ID=… GENESYSCLOUD_OAUTHCLIENT_SECRET=… qtop"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// Config file (default: the qtop config dir, e.g. ~/.config/qtop/config.toml).
+    #[arg(long, global = true, env = "QTOP_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Region name (us-east-1, eu-west-1, …) or domain (mypurecloud.ie, usw2.pure.cloud).
+    #[arg(long, global = true, env = "GENESYSCLOUD_REGION", value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Send API and login requests to this origin instead of a region (a proxy, the simulator).
+    #[arg(long, global = true, env = "QTOP_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// Login origin when it differs from --base-url.
+    #[arg(long, global = true, value_name = "URL", requires = "base_url")]
+    pub login_url: Option<String>,
+
+    /// OAuth client id. The secret is read only from GENESYSCLOUD_OAUTHCLIENT_SECRET or [auth] secret_file.
+    #[arg(long, global = true, env = "GENESYSCLOUD_OAUTHCLIENT_ID", value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// Sign-in method: client_credentials.
+    #[arg(long, global = true, value_name = "METHOD")]
+    pub auth: Option<String>,
+
+    /// Queues to watch: names, globs or ids, comma-separated (default: all visible).
+    #[arg(long, global = true, value_delimiter = ',', value_name = "LIST")]
+    pub queues: Option<Vec<String>>,
+
+    /// How often to poll live numbers (e.g. 1s, 2s, 500ms is refused).
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub refresh: Option<String>,
+
+    /// Run against an embedded simulated org on 127.0.0.1 (no account needed).
+    #[arg(long, global = true)]
+    pub demo: bool,
+
+    /// Demo identity: wallboard, no-observations, home-division, … (`qtop sim --personas`).
+    #[arg(long = "as", global = true, value_name = "PERSONA", requires = "demo")]
+    pub persona: Option<String>,
+
+    /// Simulated seconds per real second in the demo.
+    #[arg(long, global = true, value_name = "X", requires = "demo")]
+    pub speed: Option<f64>,
+
+    /// ASCII borders and markers (for terminals without UTF-8).
+    #[arg(long, global = true)]
+    pub ascii: bool,
+
+    /// No colours (also: NO_COLOR set to anything non-empty).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the simulated org alone (for curl, scripts or a second qtop).
+    Sim(SimArgs),
+    /// List the regions and their hosts.
+    Regions,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SimArgs {
+    /// Port on 127.0.0.1 (0 = any free port).
+    #[arg(long, default_value_t = 8089)]
+    pub port: u16,
+
+    /// Org model (TOML); default: the built-in demo org.
+    #[arg(long, value_name = "FILE")]
+    pub org: Option<PathBuf>,
+
+    /// Simulated seconds per real second.
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+
+    /// Local time of day the simulation starts at (HH:MM, org time zone).
+    #[arg(long, default_value = "10:30", value_name = "HH:MM")]
+    pub start: String,
+
+    /// List the org's personas (for `qtop --demo --as`) and exit.
+    #[arg(long)]
+    pub personas: bool,
+}

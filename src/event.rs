@@ -1,0 +1,74 @@
+//! What flows into the app (events) and out of it (commands).
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use ratatui::crossterm::event::KeyEvent;
+
+use crate::genesys::auth::AuthStatus;
+use crate::genesys::client::{ApiError, RateHeaders};
+use crate::genesys::queries::QueueNumbers;
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    Key(KeyEvent),
+    Resize(u16, u16),
+    /// Wall-clock time moved (drives countdowns, ages and the ticking longest wait).
+    Tick(Timestamp),
+    Monitor(MonitorEvent),
+    /// A signal or the input stream ending: leave now.
+    Quit(&'static str),
+}
+
+/// A queue as the monitor resolved it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueInfo {
+    pub id: String,
+    pub name: String,
+    pub division: Option<String>,
+    /// Service-level target of the first media type: (fraction, seconds).
+    pub sl_target: Option<(f64, u64)>,
+}
+
+/// Which part of the monitor's work an error interrupted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Activity {
+    SignIn,
+    QueueList,
+    Observations,
+}
+
+#[derive(Debug, Clone)]
+pub enum MonitorEvent {
+    Auth(AuthStatus),
+    Queues {
+        queues: Vec<QueueInfo>,
+        unmatched: Vec<String>,
+        at: Timestamp,
+    },
+    Observations {
+        queue_ids: Vec<String>,
+        numbers: BTreeMap<String, QueueNumbers>,
+        at: Timestamp,
+    },
+    Failed {
+        activity: Activity,
+        error: Box<ApiError>,
+        at: Timestamp,
+    },
+    /// A tick came while the batch's previous request was still in flight.
+    Skipped {
+        batch: usize,
+        at: Timestamp,
+    },
+    Rate {
+        rate: RateHeaders,
+        at: Timestamp,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    RefreshNow,
+    Quit,
+}

@@ -1,0 +1,276 @@
+//! Serde types for the API bodies qtop reads and writes. Field names follow the official
+//! SDK models; everything the server may leave out is optional so a sparse body still parses.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Genesys Cloud `ErrorBody`, returned with every non-2xx API response.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ErrorBody {
+    pub message: Option<String>,
+    pub code: Option<String>,
+    pub status: Option<u16>,
+    pub entity_id: Option<String>,
+    pub entity_name: Option<String>,
+    pub message_with_params: Option<String>,
+    pub message_params: Option<BTreeMap<String, String>>,
+    pub context_id: Option<String>,
+    pub details: Vec<ErrorDetail>,
+    pub errors: Vec<ErrorBody>,
+    pub limit: Option<Limit>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ErrorDetail {
+    pub error_code: Option<String>,
+    pub field_name: Option<String>,
+    pub entity_id: Option<String>,
+    pub entity_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Limit {
+    pub key: Option<String>,
+    pub namespace: Option<String>,
+    pub value: Option<i64>,
+}
+
+/// OAuth-style error from the login host's token endpoint.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OAuthErrorBody {
+    pub error: String,
+    pub description: Option<String>,
+    pub error_description: Option<String>,
+}
+
+impl OAuthErrorBody {
+    pub fn text(&self) -> &str {
+        self.error_description.as_deref().or(self.description.as_deref()).unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: String,
+    pub expires_in: u64,
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+}
+
+/// `GET /api/v2/routing/queues` envelope.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct QueueEntityListing {
+    pub entities: Vec<Queue>,
+    pub page_size: Option<u32>,
+    pub page_number: Option<u32>,
+    pub total: Option<u64>,
+    pub page_count: Option<u32>,
+    pub next_uri: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Queue {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub division: Option<DivisionRef>,
+    #[serde(default)]
+    pub member_count: Option<u32>,
+    #[serde(default)]
+    pub media_settings: Option<BTreeMap<String, MediaSetting>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DivisionRef {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MediaSetting {
+    #[serde(default)]
+    pub alerting_timeout_seconds: Option<u32>,
+    #[serde(default)]
+    pub service_level: Option<ServiceLevel>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceLevel {
+    pub percentage: f64,
+    pub duration_ms: u64,
+}
+
+/// `POST /api/v2/analytics/queues/observations/query` body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservationQuery {
+    pub filter: QueryFilter,
+    pub metrics: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub detail_metrics: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueryFilter {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub predicates: Vec<Predicate>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clauses: Vec<QueryFilter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Predicate {
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dimension: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+impl QueryFilter {
+    /// `{"type":"or","predicates":[{"type":"dimension","dimension":"queueId","operator":"matches","value":…}]}`
+    pub fn queues<'a>(ids: impl IntoIterator<Item = &'a str>) -> Self {
+        QueryFilter {
+            kind: "or".into(),
+            predicates: ids
+                .into_iter()
+                .map(|id| Predicate {
+                    kind: Some("dimension".into()),
+                    dimension: Some("queueId".into()),
+                    operator: Some("matches".into()),
+                    value: Some(id.to_string()),
+                })
+                .collect(),
+            clauses: vec![],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ObservationResponse {
+    pub system_to_organization_mappings: Option<BTreeMap<String, Vec<String>>>,
+    pub results: Vec<ObservationResult>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ObservationResult {
+    pub group: BTreeMap<String, String>,
+    pub data: Vec<MetricData>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct MetricData {
+    pub metric: String,
+    pub qualifier: Option<String>,
+    pub stats: Stats,
+    pub truncated: Option<bool>,
+    pub observations: Option<Vec<serde_json::Value>>,
+}
+
+/// `StatisticalSummary`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Stats {
+    pub max: Option<f64>,
+    pub min: Option<f64>,
+    pub count: Option<i64>,
+    pub count_negative: Option<i64>,
+    pub count_positive: Option<i64>,
+    pub sum: Option<f64>,
+    pub current: Option<f64>,
+    pub ratio: Option<f64>,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    pub target: Option<f64>,
+    pub calculated_metric_value: Option<f64>,
+}
+
+/// `TokenInfo` from `GET /api/v2/tokens/me`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TokenInfo {
+    pub organization: Option<NamedRef>,
+    pub home_organization: Option<NamedRef>,
+    pub authorized_scope: Vec<String>,
+    pub cloned_user: Option<NamedRef>,
+    pub date_token_idles: Option<String>,
+    #[serde(rename = "OAuthClient")]
+    pub oauth_client: Option<TokenOAuthClient>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct NamedRef {
+    pub id: Option<String>,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct TokenOAuthClient {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub organization: Option<NamedRef>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_observation_example_parses() {
+        let body = r#"{"systemToOrganizationMappings": {"AVAILABLE": ["p-1"]},
+ "results": [{"group": {"queueId": "q-1", "mediaType": "voice"},
+   "data": [{"metric": "oWaiting", "stats": {"count": 3}},
+            {"metric": "oUserRoutingStatuses", "qualifier": "IDLE", "stats": {"count": 4}},
+            {"metric": "oLongestWaiting", "stats": {"count": 1, "calculatedMetricValue": 215000},
+             "observations": [{"observationDate": "2026-11-24T10:00:01.000Z", "conversationId": "c", "sessionId": "s", "routingPriority": 0, "requestedRoutingSkillIds": [], "direction": "inbound", "ani": "tel:+15550100"}],
+             "truncated": false}]}]}"#;
+        let r: ObservationResponse = serde_json::from_str(body).unwrap();
+        assert_eq!(r.results[0].group["queueId"], "q-1");
+        assert_eq!(r.results[0].data[2].stats.calculated_metric_value, Some(215000.0));
+        assert_eq!(r.results[0].data[1].qualifier.as_deref(), Some("IDLE"));
+    }
+
+    #[test]
+    fn queue_filter_serialises_as_documented() {
+        let f = QueryFilter::queues(["a", "b"]);
+        let v = serde_json::to_value(&f).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"type":"or","predicates":[
+                {"type":"dimension","dimension":"queueId","operator":"matches","value":"a"},
+                {"type":"dimension","dimension":"queueId","operator":"matches","value":"b"}]})
+        );
+    }
+
+    #[test]
+    fn error_body_with_only_some_fields_parses() {
+        let e: ErrorBody = serde_json::from_str(
+            r#"{"message":"m","code":"missing.permissions","status":403,"messageParams":{"permissions":"x"}}"#,
+        )
+        .unwrap();
+        assert_eq!(e.code.as_deref(), Some("missing.permissions"));
+        assert!(e.details.is_empty());
+    }
+}

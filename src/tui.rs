@@ -1,0 +1,130 @@
+//! The terminal: set up, run the event loop, and always put the terminal back (normal exit,
+//! error, panic, SIGINT, SIGTERM, SIGHUP).
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use jiff::Timestamp;
+use ratatui::crossterm::event::{Event as TermEvent, EventStream};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use crate::app::App;
+use crate::config::Config;
+use crate::event::{Command, Event};
+use crate::genesys::auth::Session;
+use crate::monitor::Monitor;
+use crate::ui;
+
+/// Restores the terminal when dropped, whatever way the loop ends.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}
+
+/// Replace the default panic output (and its backtrace) with a restored terminal and one line.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        ratatui::restore();
+        let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".into());
+        let _ = writeln!(std::io::stderr(), "qtop: internal error{place}: {what} (please report this)");
+    }));
+}
+
+pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> {
+    let (ev_tx, mut ev_rx) = mpsc::channel::<Event>(1024);
+    let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(16);
+    let mut tasks = JoinSet::new();
+
+    let monitor = Monitor {
+        session: session.clone(),
+        refresh: config.refresh,
+        selectors: config.queues.clone(),
+        events: ev_tx.clone(),
+    };
+    tasks.spawn(monitor.run(cmd_rx));
+    tasks.spawn(read_input(ev_tx.clone()));
+    tasks.spawn(tick(ev_tx.clone()));
+    tasks.spawn(signals(ev_tx.clone()));
+    drop(ev_tx);
+
+    let mut terminal = ratatui::init();
+    let _guard = TerminalGuard;
+    let mut app = App::new(config.hosts.label.clone(), session.method().grant(), config.refresh, Timestamp::now());
+    app.ascii = config.ascii;
+    app.color = config.color;
+
+    terminal.draw(|f| ui::draw(f, &app))?;
+    while let Some(ev) = ev_rx.recv().await {
+        let mut commands = app.update(ev);
+        // Coalesce a burst of events into one frame.
+        while let Ok(ev) = ev_rx.try_recv() {
+            commands.extend(app.update(ev));
+        }
+        for c in commands {
+            // A full command queue means the same request is already waiting.
+            let _ = cmd_tx.try_send(c);
+        }
+        if app.should_quit {
+            break;
+        }
+        if app.take_dirty() {
+            terminal.draw(|f| ui::draw(f, &app))?;
+        }
+    }
+    tasks.abort_all();
+    Ok(())
+}
+
+async fn read_input(tx: mpsc::Sender<Event>) {
+    let mut stream = EventStream::new();
+    while let Some(item) = stream.next().await {
+        let ev = match item {
+            Ok(TermEvent::Key(k)) => Event::Key(k),
+            Ok(TermEvent::Resize(w, h)) => Event::Resize(w, h),
+            Ok(_) => continue,
+            Err(_) => Event::Quit("terminal input failed"),
+        };
+        if tx.send(ev).await.is_err() {
+            return;
+        }
+    }
+    let _ = tx.send(Event::Quit("terminal closed")).await;
+}
+
+async fn tick(tx: mpsc::Sender<Event>) {
+    let mut every = tokio::time::interval(Duration::from_millis(250));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        every.tick().await;
+        if tx.send(Event::Tick(Timestamp::now())).await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn signals(tx: mpsc::Sender<Event>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut hup), Ok(mut int)) =
+        (signal(SignalKind::terminate()), signal(SignalKind::hangup()), signal(SignalKind::interrupt()))
+    else {
+        return;
+    };
+    let why = tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = hup.recv() => "SIGHUP",
+        _ = int.recv() => "SIGINT",
+    };
+    let _ = tx.send(Event::Quit(why)).await;
+}

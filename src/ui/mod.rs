@@ -1,0 +1,46 @@
+//! Rendering: `&App` in, frame out. No I/O, no parsing.
+
+pub mod error_log;
+pub mod format;
+pub mod header;
+pub mod help;
+pub mod queue_table;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
+use ratatui::widgets::Paragraph;
+
+use crate::app::App;
+use theme::Theme;
+
+/// Smallest terminal the layout is built for.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+pub fn draw(f: &mut Frame, app: &App) {
+    let theme = Theme::new(app.color, app.ascii);
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!("enlarge to {MIN_WIDTH}x{MIN_HEIGHT} (now {}x{})", area.width, area.height);
+        f.render_widget(Paragraph::new(msg), area);
+        return;
+    }
+    let error_rows = if app.errors.is_empty() { 0 } else { (app.errors.len() as u16).min(5) + 1 };
+    let [header, table, errors, bar] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(5),
+        Constraint::Length(error_rows),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    f.render_widget(Paragraph::new(header::line(app, &theme, header.width)), header);
+    queue_table::draw(f, table, app, &theme);
+    if error_rows > 0 {
+        error_log::draw(f, errors, app, &theme);
+    }
+    f.render_widget(Paragraph::new(help::command_bar(&theme)), bar);
+    if app.show_help {
+        help::draw(f, area, &theme);
+    }
+}

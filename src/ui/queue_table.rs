@@ -1,0 +1,82 @@
+//! The live queue table.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+
+use super::format::{clock, count, fit};
+use super::theme::Theme;
+use crate::app::{App, QueueRow};
+use crate::genesys::auth::AuthPhase;
+
+/// (title, width) of the number columns, in display order.
+const COLUMNS: &[(&str, u16)] =
+    &[("Wait", 5), ("Longest", 8), ("Alert", 5), ("Int", 4), ("On-Q", 5), ("Idle", 5), ("Off", 4)];
+
+fn number(text: String, style: Style) -> Cell<'static> {
+    Cell::from(Line::styled(text, style).right_aligned())
+}
+
+fn number_cells(row: &QueueRow, app: &App, theme: &Theme) -> Vec<Cell<'static>> {
+    let u = theme.unknown();
+    let n = row.numbers.as_ref();
+    let plain = Style::new();
+    let get = |f: fn(&crate::genesys::queries::QueueNumbers) -> Option<u32>| count(n.and_then(f), u);
+    let longest = row.longest_wait(app.now).map(clock).unwrap_or_else(|| u.to_string());
+    let wait_style = match n.and_then(|n| n.waiting) {
+        Some(w) if w > 0 => theme.warn(),
+        _ => plain,
+    };
+    vec![
+        number(get(|n| n.waiting), wait_style),
+        number(longest, plain),
+        number(get(|n| n.alerting), plain),
+        number(get(|n| n.interacting), plain),
+        number(get(|n| n.on_queue), plain),
+        number(get(|n| n.idle), plain),
+        number(get(|n| n.off_queue), plain),
+    ]
+}
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    if !app.queues_loaded {
+        let msg = match &app.auth.phase {
+            AuthPhase::Failed(why) => format!(" Sign-in failed: {why}"),
+            AuthPhase::SignedIn => " Loading queues…".to_string(),
+            _ => " Signing in…".to_string(),
+        };
+        f.render_widget(Paragraph::new(msg), area);
+        return;
+    }
+    if app.queues.is_empty() {
+        let mut lines = vec![Line::from(" No queues to show.")];
+        if app.unmatched.is_empty() {
+            lines.push(Line::from(" This token sees no queues: it needs routing:queue:view in the queues' divisions."));
+        }
+        for s in &app.unmatched {
+            lines.push(Line::styled(format!(" No visible queue matches '{s}'."), theme.warn()));
+        }
+        f.render_widget(Paragraph::new(lines), area);
+        return;
+    }
+    let numbers_width: u16 = COLUMNS.iter().map(|(_, w)| w + 1).sum();
+    let name_width = area.width.saturating_sub(numbers_width).max(8) as usize;
+    let header = Row::new(
+        std::iter::once(Cell::from("Queue"))
+            .chain(COLUMNS.iter().map(|(t, _)| Cell::from(Line::from(*t).right_aligned()))),
+    )
+    .style(theme.column_header());
+    let rows = app.queues.iter().map(|r| {
+        let stale = r.age(app.now).is_some_and(|a| a > app.refresh * 3);
+        let mut cells = vec![Cell::from(fit(&r.info.name, name_width, theme.ascii))];
+        cells.extend(number_cells(r, app, theme));
+        let row = Row::new(cells);
+        if stale { row.style(theme.dim()) } else { row }
+    });
+    let widths = std::iter::once(Constraint::Min(8)).chain(COLUMNS.iter().map(|(_, w)| Constraint::Length(*w)));
+    let table = Table::new(rows, widths).header(header).column_spacing(1).row_highlight_style(theme.selected());
+    let mut state = TableState::default().with_selected(Some(app.selected.min(app.queues.len() - 1)));
+    f.render_stateful_widget(table, area, &mut state);
+}

@@ -1,0 +1,112 @@
+//! Start the real binary in a pseudo-terminal, wait for a frame with queue names, quit with
+//! `q`, and check the exit code and that the terminal was put back.
+
+use std::io::{Read, Write};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+pub struct Running {
+    pub child: Box<dyn portable_pty::Child + Send + Sync>,
+    pub writer: Box<dyn Write + Send>,
+    pub output: mpsc::Receiver<Vec<u8>>,
+    pub seen: Vec<u8>,
+}
+
+pub fn spawn(args: &[&str], env: &[(&str, &str)]) -> Running {
+    let pty = native_pty_system();
+    let pair = pty.openpty(PtySize { rows: 24, cols: 80, pixel_width: 0, pixel_height: 0 }).unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_qtop"));
+    cmd.args(args);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("LANG", "C.UTF-8");
+    // No user config may leak into the test.
+    cmd.env("XDG_CONFIG_HOME", std::env::temp_dir().join("qtop-pty-no-config"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let writer = pair.master.take_writer().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _keep_master_open = pair.master;
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    Running { child, writer, output: rx, seen: vec![] }
+}
+
+impl Running {
+    /// Read output until `needle` shows up (true) or the time runs out (false).
+    pub fn wait_for(&mut self, needle: &[u8], within: Duration) -> bool {
+        let end = Instant::now() + within;
+        while Instant::now() < end {
+            if self.seen.windows(needle.len()).any(|w| w == needle) {
+                return true;
+            }
+            if let Ok(chunk) = self.output.recv_timeout(Duration::from_millis(100)) {
+                self.seen.extend(chunk);
+            }
+        }
+        self.seen.windows(needle.len()).any(|w| w == needle)
+    }
+
+    pub fn wait_exit(&mut self, within: Duration) -> Option<portable_pty::ExitStatus> {
+        let end = Instant::now() + within;
+        while Instant::now() < end {
+            while let Ok(chunk) = self.output.try_recv() {
+                self.seen.extend(chunk);
+            }
+            if let Some(status) = self.child.try_wait().unwrap() {
+                std::thread::sleep(Duration::from_millis(100));
+                while let Ok(chunk) = self.output.try_recv() {
+                    self.seen.extend(chunk);
+                }
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+const ENTER_ALT: &[u8] = b"\x1b[?1049h";
+const LEAVE_ALT: &[u8] = b"\x1b[?1049l";
+
+#[test]
+fn demo_shows_queues_and_quits_cleanly() {
+    let mut run = spawn(&["--demo"], &[]);
+    assert!(run.wait_for(ENTER_ALT, Duration::from_secs(20)), "never entered the alternate screen");
+    assert!(
+        run.wait_for(b"Collections", Duration::from_secs(30)),
+        "no queue names: {}",
+        String::from_utf8_lossy(&run.seen)
+    );
+    assert!(run.wait_for(b"Live", Duration::from_secs(10)));
+    run.writer.write_all(b"q").unwrap();
+    run.writer.flush().unwrap();
+    let status = run.wait_exit(Duration::from_secs(10)).expect("qtop exits after q");
+    assert!(status.success(), "exit status {status:?}");
+    let out = &run.seen;
+    let left = out.windows(LEAVE_ALT.len()).rposition(|w| w == LEAVE_ALT).expect("left the alternate screen");
+    let entered = out.windows(ENTER_ALT.len()).rposition(|w| w == ENTER_ALT).unwrap();
+    assert!(left > entered);
+}
+
+#[test]
+fn a_bad_flag_is_one_line_not_a_backtrace() {
+    let mut run = spawn(&["--refresh", "fast", "--demo"], &[]);
+    let status = run.wait_exit(Duration::from_secs(20)).expect("exits");
+    assert!(!status.success());
+    let text = String::from_utf8_lossy(&run.seen);
+    assert!(text.contains("--refresh = \"fast\" is not a duration"), "{text}");
+    assert!(!text.contains("panicked") && !text.contains("backtrace"), "{text}");
+    assert!(!run.seen.windows(ENTER_ALT.len()).any(|w| w == ENTER_ALT), "no TUI for a config error");
+}

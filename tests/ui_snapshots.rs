@@ -1,0 +1,220 @@
+//! Rendered screens (ratatui TestBackend + insta) for each pane and state.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use qtop::app::App;
+use qtop::event::{Activity, Event, MonitorEvent, QueueInfo};
+use qtop::genesys::auth::{AuthPhase, AuthStatus, Grant, TokenFacts};
+use qtop::genesys::catalog::EndpointId;
+use qtop::genesys::client::{ApiError, ErrorKind, RateHeaders, Request};
+use qtop::genesys::models::ErrorBody;
+use qtop::genesys::queries::QueueNumbers;
+use qtop::ui;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn t(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+const NAMES: &[&str] = &[
+    "Billing & Payments",
+    "Collections",
+    "Customer Care",
+    "Customer Care - Chat",
+    "Email Support",
+    "Order Status",
+    "Returns & Exchanges",
+    "Sales - New Customers",
+    "Sales - Upgrades",
+    "Spanish Line",
+    "Tech Support L1",
+    "Tech Support L2",
+    "VIP Concierge",
+];
+
+fn signed_in(now: Timestamp) -> AuthStatus {
+    AuthStatus {
+        phase: AuthPhase::SignedIn,
+        token: Some(TokenFacts {
+            grant: Grant::ClientCredentials,
+            fingerprint: "sha256:1a2b3c4d".into(),
+            obtained_at: now,
+            expires_at: Some(now + jiff::SignedDuration::from_secs(86_399)),
+            renewable: true,
+        }),
+        signed_in_at: Some(now),
+        sign_ins: 1,
+    }
+}
+
+fn base() -> App {
+    let now = t("2026-11-25T10:30:00Z");
+    let mut app = App::new("us-west-2".into(), Grant::ClientCredentials, Duration::from_secs(1), now);
+    app.update(Event::Monitor(MonitorEvent::Auth(signed_in(now))));
+    app
+}
+
+fn live() -> App {
+    let mut app = base();
+    let queues: Vec<QueueInfo> = NAMES
+        .iter()
+        .enumerate()
+        .map(|(i, n)| QueueInfo {
+            id: format!("q{i:02}"),
+            name: n.to_string(),
+            division: None,
+            sl_target: Some((0.8, 20)),
+        })
+        .collect();
+    app.update(Event::Monitor(MonitorEvent::Queues { queues, unmatched: vec![], at: app.now }));
+    let mut numbers = BTreeMap::new();
+    for i in 0..NAMES.len() - 1 {
+        let i32 = i as u32;
+        numbers.insert(
+            format!("q{i:02}"),
+            QueueNumbers {
+                waiting: Some(i32 % 4 * 3),
+                longest_waiting_ms: Some(if i32 % 4 == 0 { 0 } else { (i as u64 * 37_000) % 400_000 }),
+                interacting: Some(i32 % 7 + 1),
+                alerting: Some(i32 % 2),
+                on_queue: Some(i32 % 9 + 4),
+                idle: Some(i32 % 3),
+                off_queue: Some(i32 % 5),
+                not_responding: Some(0),
+                active: Some(i32 % 9 + 6),
+                members: Some(20),
+            },
+        );
+    }
+    let ids = (0..NAMES.len()).map(|i| format!("q{i:02}")).collect();
+    app.update(Event::Monitor(MonitorEvent::Observations { queue_ids: ids, numbers, at: app.now }));
+    app.update(Event::Monitor(MonitorEvent::Rate {
+        rate: RateHeaders { count: 42, allowed: 300, reset_secs: 31 },
+        at: app.now,
+    }));
+    app.update(Event::Tick(app.now + jiff::SignedDuration::from_millis(400)));
+    app
+}
+
+fn forbidden() -> ApiError {
+    ApiError {
+        request: Request::new(EndpointId::QueueObservations).line(),
+        kind: ErrorKind::Api {
+            status: 403,
+            body: Some(Box::new(ErrorBody {
+                code: Some("missing.permissions".into()),
+                message: Some(
+                    "Unable to perform the requested action. You are missing the following permission(s): [analytics:queueObservation:view]"
+                        .into(),
+                ),
+                status: Some(403),
+                ..Default::default()
+            })),
+            raw: String::new(),
+        },
+        meta: None,
+    }
+}
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| ui::draw(f, app)).unwrap();
+    term.backend().to_string()
+}
+
+#[test]
+fn live_table_80x24() {
+    insta::assert_snapshot!(render(&live(), 80, 24));
+}
+
+#[test]
+fn live_table_120x40() {
+    insta::assert_snapshot!(render(&live(), 120, 40));
+}
+
+#[test]
+fn live_table_ascii_80x24() {
+    let mut app = live();
+    app.ascii = true;
+    app.color = false;
+    let screen = render(&app, 80, 24);
+    assert!(screen.is_ascii(), "non-ASCII glyph in --ascii mode:\n{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn longest_wait_ticks_between_polls() {
+    let mut app = live();
+    let before = render(&app, 80, 24);
+    app.update(Event::Tick(app.now + jiff::SignedDuration::from_secs(5)));
+    let after = render(&app, 80, 24);
+    // Customer Care (index 2) waits 01:14 at the poll, 01:19 five seconds later.
+    assert!(before.contains("01:14") && after.contains("01:19"), "{after}");
+}
+
+#[test]
+fn signing_in() {
+    let now = t("2026-11-25T10:30:00Z");
+    let mut app = App::new("us-west-2".into(), Grant::ClientCredentials, Duration::from_secs(1), now);
+    app.update(Event::Monitor(MonitorEvent::Auth(AuthStatus {
+        phase: AuthPhase::SigningIn,
+        token: None,
+        signed_in_at: None,
+        sign_ins: 0,
+    })));
+    insta::assert_snapshot!(render(&app, 80, 24));
+}
+
+#[test]
+fn sign_in_failed() {
+    let now = t("2026-11-25T10:30:00Z");
+    let mut app = App::new("eu-west-1".into(), Grant::ClientCredentials, Duration::from_secs(1), now);
+    app.update(Event::Monitor(MonitorEvent::Auth(AuthStatus {
+        phase: AuthPhase::Failed("400 invalid_client: authentication failed".into()),
+        token: None,
+        signed_in_at: None,
+        sign_ins: 0,
+    })));
+    insta::assert_snapshot!(render(&app, 80, 24));
+}
+
+#[test]
+fn forbidden_observations_in_the_error_log() {
+    let mut app = live();
+    for s in 1..=3 {
+        let at = app.now + jiff::SignedDuration::from_secs(s);
+        app.update(Event::Monitor(MonitorEvent::Failed {
+            activity: Activity::Observations,
+            error: Box::new(forbidden()),
+            at,
+        }));
+    }
+    app.update(Event::Tick(app.now + jiff::SignedDuration::from_secs(5)));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("×3"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn no_visible_queues() {
+    let mut app = base();
+    app.update(Event::Monitor(MonitorEvent::Queues { queues: vec![], unmatched: vec!["Sales*".into()], at: app.now }));
+    insta::assert_snapshot!(render(&app, 80, 24));
+}
+
+#[test]
+fn help_overlay() {
+    let mut app = live();
+    app.update(Event::Key(KeyEvent::new(KeyCode::Char('?'), KeyModifiers::NONE)));
+    insta::assert_snapshot!(render(&app, 80, 24));
+}
+
+#[test]
+fn too_small_terminal_says_so() {
+    let screen = render(&live(), 60, 20);
+    assert!(screen.contains("enlarge to 80x24 (now 60x20)"), "{screen}");
+}
