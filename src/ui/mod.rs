@@ -1,5 +1,6 @@
 //! Rendering: `&App` in, frame out. No I/O, no parsing.
 
+pub mod columns;
 pub mod error_log;
 pub mod format;
 pub mod header;

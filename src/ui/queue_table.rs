@@ -6,38 +6,24 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use super::format::{clock, count, fit};
+use super::columns::{COLUMNS, ColumnId};
+use super::format::fit;
 use super::theme::Theme;
 use crate::app::{App, QueueRow};
 use crate::genesys::auth::AuthPhase;
 
-/// (title, width) of the number columns, in display order.
-const COLUMNS: &[(&str, u16)] =
-    &[("Wait", 5), ("Longest", 8), ("Alert", 5), ("Int", 4), ("On-Q", 5), ("Idle", 5), ("Off", 4)];
-
-fn number(text: String, style: Style) -> Cell<'static> {
-    Cell::from(Line::styled(text, style).right_aligned())
-}
-
 fn number_cells(row: &QueueRow, app: &App, theme: &Theme) -> Vec<Cell<'static>> {
-    let u = theme.unknown();
-    let n = row.numbers.as_ref();
-    let plain = Style::new();
-    let get = |f: fn(&crate::genesys::queries::QueueNumbers) -> Option<u32>| count(n.and_then(f), u);
-    let longest = row.longest_wait(app.now).map(clock).unwrap_or_else(|| u.to_string());
-    let wait_style = match n.and_then(|n| n.waiting) {
-        Some(w) if w > 0 => theme.warn(),
-        _ => plain,
-    };
-    vec![
-        number(get(|n| n.waiting), wait_style),
-        number(longest, plain),
-        number(get(|n| n.alerting), plain),
-        number(get(|n| n.interacting), plain),
-        number(get(|n| n.on_queue), plain),
-        number(get(|n| n.idle), plain),
-        number(get(|n| n.off_queue), plain),
-    ]
+    COLUMNS
+        .iter()
+        .map(|c| {
+            let text = (c.text)(row, app.now).unwrap_or_else(|| theme.unknown().to_string());
+            let style = match (c.id, (c.value)(row, app.now)) {
+                (ColumnId::Waiting, Some(w)) if w > 0 => theme.warn(),
+                _ => Style::new(),
+            };
+            Cell::from(Line::styled(text, style).right_aligned())
+        })
+        .collect()
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -61,11 +47,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         f.render_widget(Paragraph::new(lines), area);
         return;
     }
-    let numbers_width: u16 = COLUMNS.iter().map(|(_, w)| w + 1).sum();
+    let numbers_width: u16 = COLUMNS.iter().map(|c| c.width + 1).sum();
     let name_width = area.width.saturating_sub(numbers_width).max(8) as usize;
     let header = Row::new(
         std::iter::once(Cell::from("Queue"))
-            .chain(COLUMNS.iter().map(|(t, _)| Cell::from(Line::from(*t).right_aligned()))),
+            .chain(COLUMNS.iter().map(|c| Cell::from(Line::from(c.title).right_aligned()))),
     )
     .style(theme.column_header());
     let rows = app.queues.iter().map(|r| {
@@ -75,7 +61,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let row = Row::new(cells);
         if stale { row.style(theme.dim()) } else { row }
     });
-    let widths = std::iter::once(Constraint::Min(8)).chain(COLUMNS.iter().map(|(_, w)| Constraint::Length(*w)));
+    let widths = std::iter::once(Constraint::Min(8)).chain(COLUMNS.iter().map(|c| Constraint::Length(c.width)));
     let table = Table::new(rows, widths).header(header).column_spacing(1).row_highlight_style(theme.selected());
     let mut state = TableState::default().with_selected(Some(app.selected.min(app.queues.len() - 1)));
     f.render_stateful_widget(table, area, &mut state);

@@ -1,19 +1,18 @@
 //! Application state and the pure update function: event in, state changed, commands out.
 //! No I/O here; the UI renders from `&App` only.
 
-use std::collections::VecDeque;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 
 use crate::event::{Activity, Command, Event, MonitorEvent, QueueInfo};
 use crate::genesys::auth::{AuthPhase, AuthStatus, Grant};
-use crate::genesys::client::{ApiError, RateHeaders};
+use crate::genesys::client::RateHeaders;
 use crate::genesys::queries::QueueNumbers;
 use crate::keys::{self, Action};
 
-/// Error rows kept (oldest dropped first).
-pub const ERROR_LOG_CAP: usize = 200;
+mod errors;
+pub use errors::{ERROR_LOG_CAP, ErrorEntry, ErrorLog};
 
 #[derive(Debug, Clone)]
 pub struct QueueRow {
@@ -41,26 +40,6 @@ impl QueueRow {
     }
 }
 
-/// One row of the error log; identical errors fold into it.
-#[derive(Debug, Clone)]
-pub struct ErrorEntry {
-    pub activity: Activity,
-    pub error: ApiError,
-    pub count: u32,
-    pub first_seen: Timestamp,
-    pub last_seen: Timestamp,
-}
-
-impl ErrorEntry {
-    fn same_kind(&self, activity: &Activity, e: &ApiError) -> bool {
-        self.activity == *activity
-            && self.error.request.endpoint == e.request.endpoint
-            && self.error.status() == e.status()
-            && self.error.code() == e.code()
-            && self.error.summary() == e.summary()
-    }
-}
-
 /// What the header says about the data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Health {
@@ -81,7 +60,7 @@ pub struct App {
     pub queues: Vec<QueueRow>,
     pub queues_loaded: bool,
     pub unmatched: Vec<String>,
-    pub errors: VecDeque<ErrorEntry>,
+    pub errors: ErrorLog,
     /// The last poll failed (cleared by the next success).
     pub last_failure: Option<(Activity, String)>,
     pub last_update: Option<Timestamp>,
@@ -107,7 +86,7 @@ impl App {
             queues: vec![],
             queues_loaded: false,
             unmatched: vec![],
-            errors: VecDeque::new(),
+            errors: ErrorLog::default(),
             last_failure: None,
             last_update: None,
             skipped_ticks: 0,
@@ -240,24 +219,11 @@ impl App {
             }
             MonitorEvent::Failed { activity, error, at } => {
                 self.last_failure = Some((activity.clone(), error.summary()));
-                self.log_error(activity, *error, at);
+                self.errors.record(activity, *error, at);
             }
             MonitorEvent::Skipped { .. } => self.skipped_ticks += 1,
             MonitorEvent::Rate { rate, .. } => self.rate = Some(rate),
         }
-    }
-
-    fn log_error(&mut self, activity: Activity, error: ApiError, at: Timestamp) {
-        if let Some(pos) = self.errors.iter().position(|e| e.same_kind(&activity, &error)) {
-            let mut entry = self.errors.remove(pos).expect("position is valid");
-            entry.count += 1;
-            entry.last_seen = at;
-            entry.error = error;
-            self.errors.push_front(entry);
-            return;
-        }
-        self.errors.push_front(ErrorEntry { activity, error, count: 1, first_seen: at, last_seen: at });
-        self.errors.truncate(ERROR_LOG_CAP);
     }
 
     /// Seconds since `t`, never negative.
@@ -276,7 +242,7 @@ impl App {
 mod tests {
     use super::*;
     use crate::genesys::catalog::EndpointId;
-    use crate::genesys::client::{ErrorKind, Request};
+    use crate::genesys::client::{ApiError, ErrorKind, Request};
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use std::collections::BTreeMap;
 
@@ -347,7 +313,7 @@ mod tests {
             }));
         }
         assert_eq!(a.errors.len(), 1);
-        let e = &a.errors[0];
+        let e = a.errors.get(0).unwrap();
         assert_eq!((e.count, e.first_seen, e.last_seen), (3, t("2026-11-25T10:00:01Z"), t("2026-11-25T10:00:03Z")));
         assert!(matches!(a.health(), Health::Failing(_)));
     }
