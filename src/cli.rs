@@ -84,6 +84,32 @@ pub enum Command {
     Sim(SimArgs),
     /// List the regions and their hosts.
     Regions,
+    /// Check config, region, sign-in and every endpoint qtop needs; print what to fix.
+    Doctor(DoctorArgs),
+    /// Explain an error: a Genesys error body, an OAuth error, a status line or a pasted snippet.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DoctorArgs {
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ExplainArgs {
+    /// A file holding the error, the error text itself, or - for standard input (the default
+    /// when input is piped).
+    pub input: Option<String>,
+
+    /// How the refused token was obtained, to tailor the fix: client_credentials, pkce, token.
+    #[arg(long, value_name = "GRANT")]
+    pub grant: Option<String>,
+
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args, Clone)]

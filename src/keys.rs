@@ -9,6 +9,12 @@ pub enum Action {
     Up,
     Down,
     Help,
+    /// Move the selection to the error log (and back).
+    FocusErrors,
+    /// Open the selected item's details.
+    Details,
+    /// Close the detail view / leave the error log.
+    Back,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +24,7 @@ pub enum Key {
     Up,
     Down,
     Esc,
+    Enter,
 }
 
 impl Key {
@@ -26,7 +33,10 @@ impl Key {
         match (self, ev.code) {
             (Key::Char(c), KeyCode::Char(k)) => !ctrl && k == c,
             (Key::Ctrl(c), KeyCode::Char(k)) => ctrl && k.eq_ignore_ascii_case(&c),
-            (Key::Up, KeyCode::Up) | (Key::Down, KeyCode::Down) | (Key::Esc, KeyCode::Esc) => true,
+            (Key::Up, KeyCode::Up)
+            | (Key::Down, KeyCode::Down)
+            | (Key::Esc, KeyCode::Esc)
+            | (Key::Enter, KeyCode::Enter) => true,
             _ => false,
         }
     }
@@ -38,6 +48,7 @@ impl Key {
             Key::Up => if ascii { "Up" } else { "↑" }.into(),
             Key::Down => if ascii { "Down" } else { "↓" }.into(),
             Key::Esc => "Esc".into(),
+            Key::Enter => "Enter".into(),
         }
     }
 }
@@ -59,6 +70,19 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding { keys: &[Key::Up, Key::Char('k')], action: Action::Up, bar: None, help: "move up" },
     Binding { keys: &[Key::Down, Key::Char('j')], action: Action::Down, bar: None, help: "move down" },
+    Binding {
+        keys: &[Key::Char('e')],
+        action: Action::FocusErrors,
+        bar: Some("errors"),
+        help: "select in the error log (again: back to the queues)",
+    },
+    Binding {
+        keys: &[Key::Enter],
+        action: Action::Details,
+        bar: None,
+        help: "details of the selected error: diagnosis, fix, ids, raw body",
+    },
+    Binding { keys: &[Key::Esc], action: Action::Back, bar: None, help: "close details / leave the error log" },
     Binding { keys: &[Key::Char('?')], action: Action::Help, bar: Some("help"), help: "show or hide this help" },
     Binding {
         keys: &[Key::Char('q'), Key::Ctrl('c')],

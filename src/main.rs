@@ -3,13 +3,16 @@ use std::sync::Arc;
 
 use clap::Parser;
 
-use qtop::cli::{Cli, Command, SimArgs};
+use std::io::{IsTerminal, Read};
+
+use qtop::cli::{Cli, Command, DoctorArgs, ExplainArgs, GlobalArgs, SimArgs};
 use qtop::config::{self, Config, Env};
+use qtop::genesys::auth::Grant;
 use qtop::genesys::auth::Session;
 use qtop::genesys::client::{Client, ClientOptions};
 use qtop::genesys::regions::REGIONS;
 use qtop::sim::{self, SimOptions, org::Org};
-use qtop::{demo, tui};
+use qtop::{demo, doctor, explain, tui};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -38,21 +41,80 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Sim(args)) => run_sim(args).await,
-        None => run_tui(cli).await,
+        Some(Command::Doctor(args)) => run_doctor(cli.global, args).await,
+        Some(Command::Explain(args)) => run_explain(args),
+        None => run_tui(cli.global).await,
     }
 }
 
-async fn run_tui(cli: Cli) -> Result<ExitCode, String> {
-    let mut flags = cli.global;
+/// Config and a session, from file, environment and flags (and the demo org with --demo).
+/// The demo handle must live as long as the session uses it.
+async fn prepare(mut flags: GlobalArgs) -> Result<(Config, Arc<Session>, Option<demo::Demo>), String> {
     let (mut file, source) = config::load_file(flags.config.as_deref()).map_err(|e| e.to_string())?;
     let mut env = Env::from_process();
-    let _demo = if flags.demo { Some(demo::start(&mut flags, &mut file, &mut env).await?) } else { None };
+    let demo = if flags.demo { Some(demo::start(&mut flags, &mut file, &mut env).await?) } else { None };
     let config = Config::resolve(file, source, &flags, &env).map_err(|e| e.to_string())?;
     let client = Client::new(config.hosts.clone(), ClientOptions::default());
     let session = Arc::new(Session::new(client, config.auth.clone()));
+    Ok((config, session, demo))
+}
+
+async fn run_tui(flags: GlobalArgs) -> Result<ExitCode, String> {
+    let (config, session, _demo) = prepare(flags).await?;
     tui::install_panic_hook();
     tui::run(&config, session).await.map_err(|e| format!("terminal error: {e}"))?;
     Ok(ExitCode::SUCCESS)
+}
+
+async fn run_doctor(flags: GlobalArgs, args: DoctorArgs) -> Result<ExitCode, String> {
+    let (config, session, _demo) = prepare(flags).await?;
+    let report = doctor::run(&config, &session).await;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+    } else {
+        print!("{}", doctor::render(&report, config.ascii));
+    }
+    Ok(ExitCode::from(report.exit_code()))
+}
+
+fn run_explain(args: ExplainArgs) -> Result<ExitCode, String> {
+    let text = match args.input.as_deref() {
+        Some("-") => read_stdin()?,
+        Some(arg) if std::path::Path::new(arg).is_file() => {
+            std::fs::read_to_string(arg).map_err(|e| format!("cannot read {arg}: {e}"))?
+        }
+        Some(arg) => arg.to_string(),
+        None if !std::io::stdin().is_terminal() => read_stdin()?,
+        None => {
+            return Err(
+                "explain needs an error: a file, the text as an argument, or piped input (qtop explain - < error.json)"
+                    .into(),
+            );
+        }
+    };
+    if text.trim().is_empty() {
+        return Err("explain got empty input: paste the error body, status line or message".into());
+    }
+    let grant = match args.grant.as_deref() {
+        None => None,
+        Some("client_credentials") => Some(Grant::ClientCredentials),
+        Some("pkce" | "authorization_code") => Some(Grant::AuthorizationCode),
+        Some("token") => Some(Grant::Provided),
+        Some(other) => return Err(format!("--grant {other}: use client_credentials, pkce or token")),
+    };
+    let e = explain::explain(&text, grant);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&e).map_err(|e| e.to_string())?);
+    } else {
+        print!("{}", explain::render(&e));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_stdin() -> Result<String, String> {
+    let mut s = String::new();
+    std::io::stdin().take(1 << 20).read_to_string(&mut s).map_err(|e| format!("cannot read standard input: {e}"))?;
+    Ok(s)
 }
 
 async fn run_sim(args: SimArgs) -> Result<ExitCode, String> {

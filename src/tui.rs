@@ -64,6 +64,8 @@ pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> 
     let mut app = App::new(config.hosts.label.clone(), session.method().grant(), config.refresh, Timestamp::now());
     app.ascii = config.ascii;
     app.color = config.color;
+    app.knowledge.client_id = session.method().client_id().map(String::from);
+    app.knowledge.login_host = config.hosts.login.host_str().map(String::from);
 
     terminal.draw(|f| ui::draw(f, &app))?;
     while let Some(ev) = ev_rx.recv().await {

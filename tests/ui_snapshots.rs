@@ -199,6 +199,88 @@ fn forbidden_observations_in_the_error_log() {
     insta::assert_snapshot!(screen);
 }
 
+fn with_errors() -> App {
+    let mut app = live();
+    for s in 1..=3 {
+        let at = app.now + jiff::SignedDuration::from_secs(s);
+        app.update(Event::Monitor(MonitorEvent::Failed {
+            activity: Activity::Observations,
+            error: Box::new(forbidden()),
+            at,
+        }));
+    }
+    let unavailable = ApiError {
+        request: Request::new(EndpointId::RoutingQueues).line(),
+        kind: ErrorKind::Api {
+            status: 503,
+            body: Some(Box::new(ErrorBody {
+                code: Some("service.unavailable".into()),
+                message: Some("The service is currently unavailable.".into()),
+                status: Some(503),
+                ..Default::default()
+            })),
+            raw: r#"{"message":"The service is currently unavailable.","code":"service.unavailable","status":503}"#
+                .into(),
+        },
+        meta: None,
+    };
+    let at = app.now + jiff::SignedDuration::from_secs(4);
+    app.update(Event::Monitor(MonitorEvent::Failed {
+        activity: Activity::QueueList,
+        error: Box::new(unavailable),
+        at,
+    }));
+    app.update(Event::Tick(app.now + jiff::SignedDuration::from_secs(5)));
+    app
+}
+
+fn key_code(code: KeyCode) -> Event {
+    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+#[test]
+fn error_log_focused_120x40() {
+    let mut app = with_errors();
+    app.update(Event::Key(KeyEvent::new(KeyCode::Char('e'), KeyModifiers::NONE)));
+    app.update(key_code(KeyCode::Down));
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("fix: add a role with analytics:queueObservation:view"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn error_detail_80x24() {
+    let mut app = with_errors();
+    app.update(Event::Key(KeyEvent::new(KeyCode::Char('e'), KeyModifiers::NONE)));
+    app.update(key_code(KeyCode::Down));
+    app.update(key_code(KeyCode::Enter));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("missing   analytics:queueObservation:view"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn error_detail_120x40() {
+    let mut app = with_errors();
+    app.update(Event::Key(KeyEvent::new(KeyCode::Char('e'), KeyModifiers::NONE)));
+    app.update(key_code(KeyCode::Enter));
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("service unavailable") && screen.contains("raw body"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn error_detail_ascii_is_pure_ascii() {
+    let mut app = with_errors();
+    app.ascii = true;
+    app.color = false;
+    app.update(Event::Key(KeyEvent::new(KeyCode::Char('e'), KeyModifiers::NONE)));
+    app.update(key_code(KeyCode::Down));
+    app.update(key_code(KeyCode::Enter));
+    let screen = render(&app, 80, 24);
+    assert!(screen.is_ascii(), "{screen}");
+}
+
 #[test]
 fn no_visible_queues() {
     let mut app = base();

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 
+use crate::diagnose::Knowledge;
 use crate::event::{Activity, Command, Event, MonitorEvent, QueueInfo};
 use crate::genesys::auth::{AuthPhase, AuthStatus, Grant};
 use crate::genesys::client::RateHeaders;
@@ -12,7 +13,7 @@ use crate::genesys::queries::QueueNumbers;
 use crate::keys::{self, Action};
 
 mod errors;
-pub use errors::{ERROR_LOG_CAP, ErrorEntry, ErrorLog};
+pub use errors::{ERROR_LOG_CAP, ErrorEntry, ErrorLog, Severity};
 
 #[derive(Debug, Clone)]
 pub struct QueueRow {
@@ -61,12 +62,19 @@ pub struct App {
     pub queues_loaded: bool,
     pub unmatched: Vec<String>,
     pub errors: ErrorLog,
+    /// What is known about the token, for diagnosing refusals.
+    pub knowledge: Knowledge,
     /// The last poll failed (cleared by the next success).
     pub last_failure: Option<(Activity, String)>,
     pub last_update: Option<Timestamp>,
     pub skipped_ticks: u64,
     pub rate: Option<RateHeaders>,
     pub selected: usize,
+    /// The error log has the selection (↑/↓ move in it, Enter opens details).
+    pub errors_focused: bool,
+    pub error_selected: usize,
+    pub error_detail: bool,
+    pub error_detail_scroll: usize,
     pub show_help: bool,
     pub ascii: bool,
     pub color: bool,
@@ -87,11 +95,16 @@ impl App {
             queues_loaded: false,
             unmatched: vec![],
             errors: ErrorLog::default(),
+            knowledge: Knowledge { grant: Some(grant), ..Default::default() },
             last_failure: None,
             last_update: None,
             skipped_ticks: 0,
             rate: None,
             selected: 0,
+            errors_focused: false,
+            error_selected: 0,
+            error_detail: false,
+            error_detail_scroll: 0,
             show_help: false,
             ascii: false,
             color: true,
@@ -166,6 +179,24 @@ impl App {
                 vec![Command::Quit]
             }
             Action::Refresh => vec![Command::RefreshNow],
+            Action::Up if self.error_detail => {
+                self.error_detail_scroll = self.error_detail_scroll.saturating_sub(1);
+                vec![]
+            }
+            Action::Down if self.error_detail => {
+                self.error_detail_scroll += 1;
+                vec![]
+            }
+            Action::Up if self.errors_focused => {
+                self.error_selected = self.error_selected.saturating_sub(1);
+                vec![]
+            }
+            Action::Down if self.errors_focused => {
+                if self.error_selected + 1 < self.errors.len() {
+                    self.error_selected += 1;
+                }
+                vec![]
+            }
             Action::Up => {
                 self.selected = self.selected.saturating_sub(1);
                 vec![]
@@ -174,6 +205,26 @@ impl App {
                 if self.selected + 1 < self.queues.len() {
                     self.selected += 1;
                 }
+                vec![]
+            }
+            Action::FocusErrors => {
+                self.errors_focused = !self.errors_focused && !self.errors.is_empty();
+                self.error_detail = false;
+                self.error_selected = 0;
+                vec![]
+            }
+            Action::Details => {
+                self.error_detail = self.errors_focused && self.errors.get(self.error_selected).is_some();
+                self.error_detail_scroll = 0;
+                vec![]
+            }
+            Action::Back => {
+                if self.error_detail {
+                    self.error_detail = false;
+                } else {
+                    self.errors_focused = false;
+                }
+                self.show_help = false;
                 vec![]
             }
             Action::Help => {
@@ -219,7 +270,7 @@ impl App {
             }
             MonitorEvent::Failed { activity, error, at } => {
                 self.last_failure = Some((activity.clone(), error.summary()));
-                self.errors.record(activity, *error, at);
+                self.errors.record(activity, *error, at, &self.knowledge);
             }
             MonitorEvent::Skipped { .. } => self.skipped_ticks += 1,
             MonitorEvent::Rate { rate, .. } => self.rate = Some(rate),

@@ -107,6 +107,13 @@ pub struct EndpointSpec {
     pub note: &'static str,
 }
 
+/// Entries are identified by their id.
+impl PartialEq for EndpointSpec {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
 use ClientCredentials::*;
 use EndpointId::*;
 

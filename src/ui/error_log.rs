@@ -1,35 +1,85 @@
-//! The error log pane: newest first, identical errors folded with a count.
+//! The error log pane: newest first, identical errors folded with a count, each with its
+//! diagnosis in one line; the selected (or newest) entry also shows the fix.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::format::fit;
 use super::theme::Theme;
-use crate::app::App;
+use crate::app::{App, ErrorEntry, Severity};
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+/// `POST analytics/queues/observations/query`: the request without the `/api/v2/` noise.
+pub fn short_request(e: &ErrorEntry) -> String {
+    match &e.error {
+        Some(err) => format!("{} {}", err.request.method, err.request.path.trim_start_matches("/api/v2/")),
+        None => match e.activity {
+            crate::event::Activity::QueueList => "queue list".into(),
+            _ => "monitor".into(),
+        },
+    }
+}
+
+fn head(e: &ErrorEntry, theme: &Theme) -> String {
+    let time = e.last_seen.strftime("%H:%M:%S").to_string();
+    let status = match (e.severity, e.status()) {
+        (Severity::Warning, _) => "warn".to_string(),
+        (_, Some(s)) => s.to_string(),
+        (_, None) => "net".to_string(),
+    };
+    let times = if theme.ascii { "x" } else { "×" };
+    let count = if e.count > 1 { format!(" {times}{}", e.count) } else { String::new() };
+    format!(" {time} {status}{count} {}", short_request(e))
+}
+
+/// How many screen lines an entry takes (the selected one shows its fix too).
+pub fn entry_height(selected: bool) -> u16 {
+    if selected { 3 } else { 2 }
+}
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bool) {
+    let title = format!(" Errors ({}) ", app.errors.len());
+    let hint = if focused { "Enter details, Esc back " } else { "e to select " };
     let block = Block::new()
         .borders(Borders::TOP)
         .border_set(theme.border())
-        .title(Span::styled(format!(" Errors ({}) ", app.errors.len()), theme.title()));
+        .title(Span::styled(title, theme.title()))
+        .title(Line::styled(hint, theme.dim()).right_aligned());
     let inner = block.inner(area);
     f.render_widget(block, area);
     let width = inner.width as usize;
-    let lines: Vec<Line> = app
-        .errors
-        .iter()
-        .take(inner.height as usize)
-        .map(|e| {
-            let time = e.last_seen.strftime("%H:%M:%S").to_string();
-            let status = e.error.status().map(|s| s.to_string()).unwrap_or_else(|| "---".into());
-            let count = if e.count > 1 { format!(" ×{}", e.count) } else { String::new() };
-            let count = if theme.ascii { count.replace('×', "x") } else { count };
-            let head = format!(" {time} {status}{count} {} ", e.error.request);
-            let rest = width.saturating_sub(head.chars().count());
-            Line::from(vec![Span::styled(head, theme.bad()), Span::raw(fit(&e.error.summary(), rest, theme.ascii))])
-        })
-        .collect();
+    let selected = if focused { app.error_selected } else { 0 };
+    let mut lines: Vec<Line> = vec![];
+    // Keep the selection in view: skip whole entries from the top as needed.
+    let mut first = 0;
+    while first < selected {
+        let used: u16 = (first..=selected).map(|i| entry_height(i == selected)).sum();
+        if used <= inner.height {
+            break;
+        }
+        first += 1;
+    }
+    for (i, e) in app.errors.iter().enumerate().skip(first) {
+        let is_sel = i == selected;
+        let style = match e.severity {
+            Severity::Error => theme.bad(),
+            Severity::Warning => theme.warn(),
+        };
+        let head_style = if focused && is_sel { style.patch(theme.selected()) } else { style };
+        lines.push(Line::from(Span::styled(fit(&head(e, theme), width, theme.ascii), head_style)));
+        let arrow = if theme.ascii { "->" } else { "↳" };
+        lines.push(Line::from(Span::raw(fit(&format!("   {arrow} {}", e.diagnosis.summary), width, theme.ascii))));
+        if is_sel {
+            lines.push(Line::from(Span::styled(
+                fit(&format!("     fix: {}", e.diagnosis.fix), width, theme.ascii),
+                Style::new().patch(theme.label()),
+            )));
+        }
+        if lines.len() >= inner.height as usize {
+            break;
+        }
+    }
     f.render_widget(Paragraph::new(lines), inner);
 }

@@ -38,6 +38,37 @@ pub fn fit(s: &str, width: usize, ascii: bool) -> String {
     out
 }
 
+/// Greedy word wrap to `width` columns; words longer than a line are split.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(8);
+    let mut lines = vec![];
+    for para in text.split('\n') {
+        let mut line = String::new();
+        for word in para.split(' ') {
+            let mut word = word.to_string();
+            while word.chars().count() > width {
+                if !line.is_empty() {
+                    lines.push(std::mem::take(&mut line));
+                }
+                let head: String = word.chars().take(width).collect();
+                word = word.chars().skip(width).collect();
+                lines.push(head);
+            }
+            let needed =
+                if line.is_empty() { word.chars().count() } else { line.chars().count() + 1 + word.chars().count() };
+            if needed > width && !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(&word);
+        }
+        lines.push(line);
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,5 +83,14 @@ mod tests {
         assert_eq!(count(None, "–"), "–");
         assert_eq!(fit("Customer Care", 8, false), "Custome…");
         assert_eq!(fit("abc", 8, true), "abc");
+    }
+
+    #[test]
+    fn wraps_on_words_and_splits_long_ones() {
+        assert_eq!(
+            wrap("add a role with analytics:queueObservation:view to it", 20),
+            ["add a role with", "analytics:queueObser", "vation:view to it"]
+        );
+        assert_eq!(wrap("a\nb", 10), ["a", "b"]);
     }
 }

@@ -1,6 +1,7 @@
 //! Rendering: `&App` in, frame out. No I/O, no parsing.
 
 pub mod columns;
+pub mod error_detail;
 pub mod error_log;
 pub mod format;
 pub mod header;
@@ -27,7 +28,12 @@ pub fn draw(f: &mut Frame, app: &App) {
         f.render_widget(Paragraph::new(msg), area);
         return;
     }
-    let error_rows = if app.errors.is_empty() { 0 } else { (app.errors.len() as u16).min(5) + 1 };
+    let error_rows = match (app.errors.len() as u16, app.errors_focused) {
+        (0, _) => 0,
+        // Focused: room for several entries and the selected one's fix.
+        (n, true) => (n * 2 + 2).min(area.height / 2),
+        (n, false) => (n * 2 + 1).min(6) + 1,
+    };
     let [header, table, errors, bar] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(5),
@@ -38,9 +44,12 @@ pub fn draw(f: &mut Frame, app: &App) {
     f.render_widget(Paragraph::new(header::line(app, &theme, header.width)), header);
     queue_table::draw(f, table, app, &theme);
     if error_rows > 0 {
-        error_log::draw(f, errors, app, &theme);
+        error_log::draw(f, errors, app, &theme, app.errors_focused);
     }
     f.render_widget(Paragraph::new(help::command_bar(&theme)), bar);
+    if app.error_detail {
+        error_detail::draw(f, area, app, &theme);
+    }
     if app.show_help {
         help::draw(f, area, &theme);
     }

@@ -1,0 +1,223 @@
+//! `qtop doctor`: the same diagnosis as the TUI, without one. Checks config, region,
+//! sign-in and token facts, then probes every endpoint qtop needs and prints ✓/✗ per
+//! check with the fix for each ✗. Exit 0: all good; 1: something refused; 2: could not run.
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::diagnose::{self, Diagnosis, ErrorFacts, Knowledge};
+use crate::genesys::auth::{Grant, Session};
+use crate::genesys::catalog::EndpointId;
+use crate::genesys::client::{ApiError, Auth, Request};
+use crate::genesys::models::TokenInfo;
+use crate::genesys::queries::{self, OBSERVATION_BATCH};
+use crate::ui::format::span;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Warn,
+    Fail,
+    Skip,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: &'static str,
+    pub status: Status,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<Diagnosis>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub target: String,
+    pub checks: Vec<Check>,
+    /// The network or the sign-in path failed before anything could be probed.
+    pub could_not_run: bool,
+}
+
+impl Report {
+    pub fn exit_code(&self) -> u8 {
+        if self.could_not_run {
+            2
+        } else if self.checks.iter().any(|c| c.status == Status::Fail) {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+fn ok(name: &'static str, detail: impl Into<String>) -> Check {
+    Check { name, status: Status::Ok, detail: detail.into(), diagnosis: None }
+}
+
+fn skip(name: &'static str, why: &str) -> Check {
+    Check { name, status: Status::Skip, detail: why.into(), diagnosis: None }
+}
+
+fn failed(name: &'static str, e: &ApiError, k: &Knowledge) -> Check {
+    let d = diagnose::diagnose(&ErrorFacts::from_api_error(e), k);
+    let answer =
+        [e.status().map(|s| s.to_string()), e.code().map(String::from)].into_iter().flatten().collect::<Vec<_>>();
+    let detail = if answer.is_empty() { d.summary.clone() } else { format!("{} — {}", answer.join(" "), d.summary) };
+    Check { name, status: Status::Fail, detail, diagnosis: Some(d) }
+}
+
+pub async fn run(config: &Config, session: &Session) -> Report {
+    let client = session.client();
+    let hosts = client.hosts();
+    let mut checks = vec![];
+    let mut k = Knowledge {
+        grant: Some(session.method().grant()),
+        client_id: session.method().client_id().map(String::from),
+        login_host: hosts.login.host_str().map(String::from),
+        ..Default::default()
+    };
+    let report = |checks: Vec<Check>, could_not_run| Report { target: hosts.label.clone(), checks, could_not_run };
+
+    let source = config
+        .source
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "no config file (flags and environment)".into());
+    let who = k.client_id.clone().map(|c| format!(", client {c}")).unwrap_or_default();
+    checks.push(ok("config", format!("{source}; {}{who}", session.method().grant())));
+
+    // Any HTTP answer (401 without a token is expected) proves the host is reachable.
+    let probe = Request::new(EndpointId::TokensMe);
+    match client.send::<serde_json::Value>(&probe, Auth::None).await {
+        Err(e) if e.status().is_none() => {
+            let d = diagnose::diagnose(&ErrorFacts::from_api_error(&e), &k);
+            checks.push(Check {
+                name: "region",
+                status: Status::Fail,
+                detail: format!("{} — {}", hosts.api, e.summary()),
+                diagnosis: Some(d),
+            });
+            return report(checks, true);
+        }
+        _ => checks.push(ok("region", format!("{} answers", hosts.api.host_str().unwrap_or("?")))),
+    }
+
+    let token = match session.token().await {
+        Ok(t) => t,
+        Err(e) => {
+            checks.push(failed("sign-in", &e, &k));
+            for name in ["token", "queues", "observations"] {
+                checks.push(skip(name, "needs a signed-in token"));
+            }
+            let network = e.status().is_none();
+            return report(checks, network);
+        }
+    };
+    let left = token.expires_at.map(|e| e.duration_since(jiff::Timestamp::now()));
+    let expiry = match left.and_then(|l| std::time::Duration::try_from(l).ok()) {
+        Some(l) => format!(", expires in {}", span(l)),
+        None if token.grant == Grant::Provided => ", expiry unknown (provided token)".into(),
+        None => String::new(),
+    };
+    checks.push(ok("sign-in", format!("{} token {}{expiry}", token.grant, token.access.fingerprint())));
+
+    let me = Request::new(EndpointId::TokensMe).query("preserveIdleTTL", "true");
+    match session.call::<TokenInfo>(&me).await {
+        Ok(r) => {
+            let info = r.body;
+            let org = info.organization.as_ref().and_then(|o| o.name.clone()).unwrap_or_else(|| "?".into());
+            let client_name = info.oauth_client.as_ref().and_then(|c| c.name.clone());
+            k.client_name = client_name.clone();
+            k.scopes = Some(info.authorized_scope.clone());
+            let scopes = if token.grant == Grant::ClientCredentials {
+                "scopes do not limit client credentials: roles do".to_string()
+            } else if info.authorized_scope.is_empty() {
+                "no scopes".to_string()
+            } else {
+                format!("scopes {}", info.authorized_scope.join(" "))
+            };
+            let client = client_name.map(|n| format!(", OAuth client '{n}'")).unwrap_or_default();
+            checks.push(ok("token", format!("org '{org}'{client}; {scopes}")));
+        }
+        Err(e) => checks.push(failed("token", &e, &k)),
+    }
+
+    let ids = match queries::list_queues(session).await {
+        Ok((all, _)) => {
+            let total = all.len();
+            let (picked, unmatched) = queries::select_queues(all, &config.queues);
+            if total == 0 {
+                checks.push(Check {
+                    name: "queues",
+                    status: Status::Warn,
+                    detail: "no queue is visible to this token: it needs routing:queue:view in the queues' divisions"
+                        .into(),
+                    diagnosis: None,
+                });
+            } else if !unmatched.is_empty() {
+                checks.push(Check {
+                    name: "queues",
+                    status: Status::Warn,
+                    detail: format!(
+                        "{} of {total} visible queues selected; nothing visible matches {} (missing, misspelt, or in a division this token cannot see)",
+                        picked.len(),
+                        unmatched.iter().map(|u| format!("'{u}'")).collect::<Vec<_>>().join(", ")
+                    ),
+                    diagnosis: None,
+                });
+            } else {
+                checks.push(ok("queues", format!("{} of {total} visible queues selected", picked.len())));
+            }
+            picked.into_iter().take(OBSERVATION_BATCH).map(|q| q.id).collect::<Vec<_>>()
+        }
+        Err(e) => {
+            checks.push(failed("queues", &e, &k));
+            vec![]
+        }
+    };
+
+    if ids.is_empty() {
+        checks.push(skip("observations", "no queue to ask about"));
+    } else {
+        match queries::observe(session, &ids).await {
+            Ok((resp, _)) => {
+                let n = queries::parse_observations(&resp).len();
+                checks.push(ok("observations", format!("live numbers for {n} of {} queues", ids.len())));
+            }
+            Err(e) => checks.push(failed("observations", &e, &k)),
+        }
+    }
+    report(checks, false)
+}
+
+/// The report for people: one line per check, the fix under each ✗.
+pub fn render(r: &Report, ascii: bool) -> String {
+    let mut out = format!("qtop doctor — {}\n", r.target);
+    for c in &r.checks {
+        let mark = match (c.status, ascii) {
+            (Status::Ok, false) => "✓",
+            (Status::Warn, false) => "!",
+            (Status::Fail, false) => "✗",
+            (Status::Skip, false) => "–",
+            (Status::Ok, true) => "ok",
+            (Status::Warn, true) => "!!",
+            (Status::Fail, true) => "XX",
+            (Status::Skip, true) => "--",
+        };
+        out.push_str(&format!("{mark} {:<13}{}\n", c.name, c.detail));
+        if let Some(d) = &c.diagnosis {
+            if !d.missing.is_empty() {
+                out.push_str(&format!("  {:<13}{}\n", "missing", d.missing.join(", ")));
+            }
+            out.push_str(&format!("  {:<13}{}\n", "fix", d.fix));
+        }
+    }
+    let failures = r.checks.iter().filter(|c| c.status == Status::Fail).count();
+    out.push_str(&match (r.exit_code(), failures) {
+        (0, _) => "all checks passed\n".to_string(),
+        (2, _) => "could not run the checks: fix the first failure above\n".to_string(),
+        (_, n) => format!("{n} check{} refused\n", if n == 1 { "" } else { "s" }),
+    });
+    out
+}

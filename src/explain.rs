@@ -1,0 +1,310 @@
+//! `qtop explain`: read an error however it was pasted — a Genesys error body, an OAuth
+//! error, an HTTP status line, a terraform/CLI wrapped message, a forum snippet — and print
+//! the diagnosis, the fix, and corrections of any folklore it repeats.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::diagnose::{self, Diagnosis, ErrorFacts, Knowledge, myths};
+use crate::genesys::auth::Grant;
+use crate::genesys::catalog::{self, Method};
+use crate::genesys::client::parse_retry_after;
+
+/// Turn pasted text into facts. Never fails: whatever is recognised is used.
+pub fn parse(text: &str) -> ErrorFacts {
+    let mut f = ErrorFacts { raw: Some(text.trim().to_string()).filter(|t| !t.is_empty()), ..Default::default() };
+    if let Some(body) = embedded_json(text) {
+        read_json(&body, &mut f);
+    }
+    for line in text.lines() {
+        read_line(line.trim(), &mut f);
+    }
+    if f.message.is_none() && f.code.is_none() {
+        // A forum post or a tool's one-liner: the text itself is the message.
+        f.message = Some(text.trim().to_string()).filter(|t| !t.is_empty());
+    }
+    if f.endpoint.is_none()
+        && let Some(path) = &f.path
+    {
+        f.endpoint = match f.method {
+            Some(m) => catalog::lookup(m, path),
+            None => catalog::lookup_path(path).next(),
+        };
+    }
+    f
+}
+
+fn embedded_json(text: &str) -> Option<Value> {
+    let start = text.find('{')?;
+    let end = text.rfind('}')?;
+    (end > start).then(|| serde_json::from_str::<Value>(&text[start..=end]).ok()).flatten().filter(Value::is_object)
+}
+
+fn read_json(v: &Value, f: &mut ErrorFacts) {
+    let s = |k: &str| v.get(k).and_then(Value::as_str).map(String::from);
+    if let Some(error) = s("error") {
+        f.is_oauth = true;
+        f.code = Some(error);
+        f.oauth_description = s("error_description").or_else(|| s("description"));
+        f.endpoint = Some(catalog::spec(catalog::EndpointId::OAuthToken));
+        return;
+    }
+    f.code = s("code");
+    f.message = s("message");
+    f.context_id = s("contextId");
+    f.status = v.get("status").and_then(Value::as_u64).map(|s| s as u16).or(f.status);
+}
+
+fn read_line(line: &str, f: &mut ErrorFacts) {
+    let lower = line.to_ascii_lowercase();
+    // "HTTP/1.1 403 Forbidden", "403 Forbidden", "API Error: 403 - …", "status: 403"
+    if f.status.is_none() {
+        f.status = status_in(line);
+    }
+    if let Some(rest) = header_value(&lower, line, "inin-correlation-id:") {
+        f.correlation_id = Some(rest.to_string());
+    }
+    if let Some(rest) = header_value(&lower, line, "retry-after:") {
+        f.retry_after = parse_retry_after(rest, None);
+    }
+    if f.correlation_id.is_none()
+        && let Some(id) = trailing_uuid(line)
+    {
+        f.correlation_id = Some(id);
+    }
+    for (i, word) in line.split_whitespace().enumerate() {
+        let method = match word {
+            "GET" => Some(Method::Get),
+            "POST" => Some(Method::Post),
+            "PUT" => Some(Method::Put),
+            "DELETE" => Some(Method::Delete),
+            _ => None,
+        };
+        if let Some(m) = method
+            && let Some(target) = line.split_whitespace().nth(i + 1)
+            && let Some(path) = api_path(target)
+        {
+            f.method = Some(m);
+            f.path = Some(path);
+            return;
+        }
+    }
+    if f.path.is_none()
+        && let Some(path) = line.split_whitespace().find_map(api_path)
+    {
+        f.path = Some(path);
+    }
+}
+
+fn header_value<'a>(lower: &str, line: &'a str, name: &str) -> Option<&'a str> {
+    lower.starts_with(name).then(|| line[name.len()..].trim())
+}
+
+fn status_in(line: &str) -> Option<u16> {
+    let words: Vec<&str> = line
+        .split(|c: char| c.is_whitespace() || c == ':' || c == ',')
+        .map(|w| w.trim_end_matches(['.', ';', ')']))
+        .filter(|w| !w.is_empty())
+        .collect();
+    for (i, w) in words.iter().enumerate() {
+        let Ok(n) = w.parse::<u16>() else { continue };
+        if !(400..600).contains(&n) {
+            continue;
+        }
+        let prev = if i > 0 { words[i - 1].to_ascii_lowercase() } else { String::new() };
+        let next = words.get(i + 1).map(|s| s.to_ascii_lowercase()).unwrap_or_default();
+        let looks_like_status = prev.starts_with("http")
+            || prev == "error"
+            || prev == "status"
+            || ["returns", "returned", "got", "gets", "with", "a", "code"].contains(&prev.as_str())
+            || i == 0
+            || ["forbidden", "unauthorized", "bad", "not", "too", "internal", "service", "-"].contains(&next.as_str());
+        if looks_like_status {
+            return Some(n);
+        }
+    }
+    None
+}
+
+/// `/api/v2/…` out of a path or a full URL.
+fn api_path(target: &str) -> Option<String> {
+    let at = target.find("/api/v2/").or_else(|| target.find("/oauth/"))?;
+    let path = &target[at..];
+    let path = path.split(['?', '"', '\'', ')', ',']).next().unwrap_or(path);
+    Some(path.to_string())
+}
+
+fn trailing_uuid(line: &str) -> Option<String> {
+    let inner = line.trim_end().strip_suffix(')')?;
+    let open = inner.rfind('(')?;
+    let id = &inner[open + 1..];
+    uuid::Uuid::parse_str(id).ok().map(|_| id.to_string())
+}
+
+#[derive(Debug, Serialize)]
+pub struct Explanation {
+    pub status: Option<u16>,
+    pub code: Option<String>,
+    pub request: Option<String>,
+    pub diagnosis: Diagnosis,
+    pub myths: Vec<MythOut>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MythOut {
+    pub myth: &'static str,
+    pub truth: &'static str,
+}
+
+pub fn explain(text: &str, grant: Option<Grant>) -> Explanation {
+    let facts = parse(text);
+    let knowledge = Knowledge { grant, ..Default::default() };
+    let diagnosis = diagnose::diagnose(&facts, &knowledge);
+    let mut found = myths::find(text);
+    if let Some(path) = &facts.path
+        && let Some(m) = myths::endpoint_myth(path)
+        && !found.contains(&m)
+    {
+        found.push(m);
+    }
+    Explanation {
+        status: facts.status,
+        code: facts.code.clone(),
+        request: facts.request_line(),
+        diagnosis,
+        myths: found.into_iter().map(|m| MythOut { myth: m.myth, truth: m.truth }).collect(),
+    }
+}
+
+/// The human-readable report.
+pub fn render(e: &Explanation) -> String {
+    let mut out = String::new();
+    let head = [e.status.map(|s| s.to_string()), e.code.clone(), e.request.clone()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let d = &e.diagnosis;
+    let line = |out: &mut String, label: &str, text: &str| out.push_str(&format!("{label:<9}{text}\n"));
+    if !head.is_empty() {
+        line(&mut out, "error", &head);
+    }
+    line(&mut out, "cause", &format!("{} — {}", d.cause.label(), d.summary));
+    if !d.missing.is_empty() {
+        line(&mut out, "missing", &d.missing.join(", "));
+    }
+    if !d.divisions.is_empty() {
+        line(&mut out, "division", &d.divisions.join(", "));
+    }
+    if let Some(ep) = d.endpoint
+        && ep.id != catalog::EndpointId::OAuthToken
+    {
+        let scopes = if ep.scopes.is_empty() { "any".to_string() } else { ep.scopes.join(" or ") };
+        line(
+            &mut out,
+            "endpoint",
+            &format!("{} needs {}; user-token scopes: {scopes}", ep.label(), diagnose::permission_rule(ep)),
+        );
+    }
+    for (i, ev) in d.evidence.iter().enumerate() {
+        line(&mut out, if i == 0 { "evidence" } else { "" }, ev);
+    }
+    line(&mut out, "fix", &d.fix);
+    for m in &e.myths {
+        line(&mut out, "myth", m.myth);
+        line(&mut out, "truth", m.truth);
+    }
+    out
+}
+
+/// Retry-After as seconds, for JSON output.
+pub fn secs(d: Option<Duration>) -> Option<u64> {
+    d.map(|d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::Cause;
+
+    #[test]
+    fn a_genesys_error_body() {
+        let e = explain(
+            r#"{"message":"Unable to perform the requested action. You are missing the following permission(s): [analytics:queueObservation:view]","code":"missing.permissions","status":403,"contextId":"9d1c"}"#,
+            Some(Grant::ClientCredentials),
+        );
+        assert_eq!(e.diagnosis.cause, Cause::MissingPermission);
+        assert_eq!(e.diagnosis.missing, ["analytics:queueObservation:view"]);
+        let text = render(&e);
+        assert!(
+            text.contains("fix      add a role with analytics:queueObservation:view to this OAuth client"),
+            "{text}"
+        );
+        assert!(text.contains("9d1c"));
+    }
+
+    #[test]
+    fn an_oauth_error() {
+        let e = explain(
+            r#"{"error":"invalid_client","description":"authentication failed","error_description":"authentication failed"}"#,
+            None,
+        );
+        assert_eq!(e.diagnosis.cause, Cause::BadClientCredentials);
+        assert!(e.diagnosis.fix.contains("region"));
+    }
+
+    #[test]
+    fn a_status_line_and_request() {
+        let e = explain(
+            "POST https://api.mypurecloud.ie/api/v2/analytics/queues/observations/query\nHTTP/1.1 403 Forbidden\nININ-Correlation-Id: abc-123",
+            None,
+        );
+        assert_eq!(e.status, Some(403));
+        assert_eq!(e.request.as_deref(), Some("POST /api/v2/analytics/queues/observations/query"));
+        assert_eq!(e.diagnosis.cause, Cause::NotAuthorized);
+        assert!(e.diagnosis.fix.contains("analytics:queueObservation:view"), "{}", e.diagnosis.fix);
+        assert!(e.diagnosis.evidence.iter().any(|l| l.contains("abc-123")));
+    }
+
+    #[test]
+    fn a_terraform_wrapped_message() {
+        let e = explain(
+            "Error: API Error: 403 - Unable to perform the requested action. You are missing the following permission(s): [routing:queue:view, routing:queue:add] (0a1b2c3d-1111-2222-3333-444455556666)",
+            None,
+        );
+        assert_eq!(e.status, Some(403));
+        assert_eq!(e.diagnosis.missing, ["routing:queue:view", "routing:queue:add"]);
+        assert!(e.diagnosis.evidence.iter().any(|l| l.contains("0a1b2c3d-1111-2222-3333-444455556666")));
+    }
+
+    #[test]
+    fn a_forum_snippet_full_of_myths() {
+        let post = "Calling GET /api/v2/analytics/queues/realtime?aggregateInterval=PT1S returns 404. \
+                    I added the analytics:queue:view scope and the Queue Realtime Viewer role. Client credentials always get 403 anyway.";
+        let e = explain(post, None);
+        assert_eq!(e.diagnosis.cause, Cause::NotFound);
+        assert!(e.diagnosis.fix.contains("observations/query"));
+        assert_eq!(e.myths.len(), 4, "{:?}", e.myths);
+        let text = render(&e);
+        assert!(text.contains("analytics:queueObservation:view"));
+    }
+
+    #[test]
+    fn rate_limit_headers() {
+        let e = explain(
+            "HTTP/1.1 429 Too Many Requests\nRetry-After: 42\n{\"code\":\"too.many.requests.retry.after\",\"status\":429,\"message\":\"Rate limit exceeded the maximum. Retry the request in [42] seconds\"}",
+            None,
+        );
+        assert_eq!(e.diagnosis.cause, Cause::RateLimited);
+        assert!(e.diagnosis.summary.contains("42s"));
+    }
+
+    #[test]
+    fn nonsense_is_answered_honestly() {
+        let e = explain("it doesn't work", None);
+        assert_eq!(e.diagnosis.cause, Cause::Unknown);
+        assert!(render(&e).contains("raw body"));
+    }
+}

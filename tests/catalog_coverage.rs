@@ -1,0 +1,45 @@
+//! qtop may only call endpoints the permission catalogue describes. The client takes a
+//! catalogue id, so the remaining way around it is a hand-written path: this test finds any.
+
+use std::path::Path;
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn no_api_path_is_written_outside_the_catalogue() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![];
+    rust_files(&root, &mut files);
+    let allowed = |p: &Path| {
+        let rel = p.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+        // The catalogue itself, and the simulator, which serves these paths.
+        rel == "genesys/catalog.rs" || rel.starts_with("sim/")
+    };
+    let mut offenders = vec![];
+    for f in files.iter().filter(|f| !allowed(f)) {
+        let text = std::fs::read_to_string(f).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            if line.contains("\"/api/v2/") || line.contains("\"/oauth/") || line.contains("\"api/v2/") {
+                offenders.push(format!("{}:{}: {}", f.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "API paths outside the catalogue:\n{}", offenders.join("\n"));
+}
+
+#[test]
+fn every_endpoint_qtop_calls_is_described_completely() {
+    for spec in qtop::genesys::catalog::CATALOG.iter().filter(|s| s.used_by_qtop) {
+        assert!(spec.path.starts_with("/api/v2/") || spec.path.starts_with("/oauth/"), "{:?}", spec.id);
+        assert!(!spec.summary.is_empty(), "{:?} has no summary", spec.id);
+    }
+}

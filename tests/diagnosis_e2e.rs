@@ -1,0 +1,126 @@
+//! Each under-privileged persona, end to end over HTTP: the error log row and `doctor` name
+//! the exact missing item.
+
+mod common;
+
+use std::time::Duration;
+
+use common::start_sim;
+use qtop::app::App;
+use qtop::config::Config;
+use qtop::diagnose::Cause;
+use qtop::doctor::{self, Status};
+use qtop::event::Command;
+use qtop::genesys::auth::Grant;
+use qtop::genesys::regions;
+use qtop::monitor::Monitor;
+use tokio::sync::mpsc;
+
+fn config_for(t: &common::TestSim, s: &qtop::genesys::auth::Session) -> Config {
+    Config {
+        hosts: regions::override_hosts(&t.sim.base_url(), None).unwrap(),
+        timezone: jiff::tz::TimeZone::UTC,
+        auth: s.method().clone(),
+        refresh: Duration::from_secs(1),
+        queues: vec![],
+        ascii: false,
+        color: false,
+        source: None,
+    }
+}
+
+/// Run the real monitor against the sim until the app has logged an error.
+async fn first_logged_error(t: &common::TestSim, persona: &str) -> App {
+    let session = t.session(persona);
+    let (ev_tx, mut ev_rx) = mpsc::channel(256);
+    let (cmd_tx, cmd_rx) = mpsc::channel(4);
+    let monitor =
+        Monitor { session: session.clone(), refresh: Duration::from_secs(1), selectors: vec![], events: ev_tx };
+    let task = tokio::spawn(monitor.run(cmd_rx));
+    let mut app = App::new("sim".into(), Grant::ClientCredentials, Duration::from_secs(1), jiff::Timestamp::now());
+    app.knowledge.client_id = session.method().client_id().map(String::from);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while app.errors.is_empty() {
+        let ev = tokio::time::timeout_at(deadline, ev_rx.recv())
+            .await
+            .expect("an error within 10 s")
+            .expect("monitor alive");
+        app.update(ev);
+    }
+    let _ = cmd_tx.send(Command::Quit).await;
+    let _ = task.await;
+    app
+}
+
+#[tokio::test]
+async fn no_observations_persona_error_log_names_the_permission() {
+    let t = start_sim().await;
+    let app = first_logged_error(&t, "no-observations").await;
+    let e = app.errors.get(0).unwrap();
+    assert_eq!(e.status(), Some(403));
+    assert_eq!(e.diagnosis.cause, Cause::MissingPermission);
+    assert_eq!(e.diagnosis.missing, ["analytics:queueObservation:view"]);
+    assert!(
+        e.diagnosis.fix.contains("add a role with analytics:queueObservation:view to OAuth client"),
+        "{}",
+        e.diagnosis.fix
+    );
+    // The queue list still loaded: the client has routing:queue:view.
+    assert_eq!(app.queues.len(), t.org.queues.len());
+}
+
+#[tokio::test]
+async fn doctor_fails_the_observation_probe_for_the_same_persona() {
+    let t = start_sim().await;
+    let session = t.session("no-observations");
+    let report = doctor::run(&config_for(&t, &session), &session).await;
+    assert_eq!(report.exit_code(), 1);
+    let obs = report.checks.iter().find(|c| c.name == "observations").unwrap();
+    assert_eq!(obs.status, Status::Fail);
+    assert_eq!(obs.diagnosis.as_ref().unwrap().missing, ["analytics:queueObservation:view"]);
+    let text = doctor::render(&report, false);
+    assert!(text.contains("✗ observations") && text.contains("missing      analytics:queueObservation:view"), "{text}");
+    for c in report.checks.iter().filter(|c| c.name != "observations" && c.name != "token") {
+        assert_ne!(c.status, Status::Fail, "{} should pass: {}", c.name, c.detail);
+    }
+}
+
+#[tokio::test]
+async fn doctor_passes_for_the_wallboard_except_what_the_sim_lacks() {
+    let t = start_sim().await;
+    let session = t.session("wallboard");
+    let report = doctor::run(&config_for(&t, &session), &session).await;
+    for name in ["config", "region", "sign-in", "queues", "observations"] {
+        let c = report.checks.iter().find(|c| c.name == name).unwrap();
+        assert_eq!(c.status, Status::Ok, "{name}: {}", c.detail);
+    }
+}
+
+#[tokio::test]
+async fn doctor_reports_a_wrong_secret_as_a_refused_sign_in() {
+    let t = start_sim().await;
+    let (id, _) = t.persona_client("wallboard");
+    let session = std::sync::Arc::new(qtop::genesys::auth::Session::new(
+        t.client(),
+        qtop::genesys::auth::AuthMethod::ClientCredentials {
+            client_id: id,
+            secret: qtop::genesys::secret::Secret::new("nope"),
+        },
+    ));
+    let report = doctor::run(&config_for(&t, &session), &session).await;
+    assert_eq!(report.exit_code(), 1);
+    let c = report.checks.iter().find(|c| c.name == "sign-in").unwrap();
+    assert_eq!(c.diagnosis.as_ref().unwrap().cause, Cause::BadClientCredentials);
+    assert!(report.checks.iter().filter(|c| c.status == Status::Skip).count() >= 3);
+}
+
+#[tokio::test]
+async fn doctor_cannot_run_without_a_server() {
+    let t = start_sim().await;
+    let session = t.session("wallboard");
+    let config = config_for(&t, &session);
+    t.sim.stop().await;
+    let report = doctor::run(&config, &session).await;
+    assert_eq!(report.exit_code(), 2);
+    assert_eq!(report.checks.iter().find(|c| c.name == "region").unwrap().status, Status::Fail);
+}
