@@ -21,14 +21,21 @@ fn no_api_path_is_written_outside_the_catalogue() {
     rust_files(&root, &mut files);
     let allowed = |p: &Path| {
         let rel = p.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
-        // The catalogue itself, and the simulator, which serves these paths.
-        rel == "genesys/catalog.rs" || rel.starts_with("sim/")
+        // The catalogue itself, the simulator (which serves these paths) and unit tests.
+        rel == "genesys/catalog.rs" || rel.starts_with("sim/") || rel.ends_with("/tests.rs")
+    };
+    // A literal that names an endpoint, not just the `/api/v2/` prefix.
+    let names_endpoint = |line: &str| {
+        ["\"/api/v2/", "\"api/v2/", "\"/oauth/"].iter().any(|prefix| {
+            line.match_indices(prefix).any(|(at, m)| line[at + m.len()..].starts_with(|c: char| c.is_ascii_alphabetic()))
+        })
     };
     let mut offenders = vec![];
     for f in files.iter().filter(|f| !allowed(f)) {
         let text = std::fs::read_to_string(f).unwrap();
-        for (i, line) in text.lines().enumerate() {
-            if line.contains("\"/api/v2/") || line.contains("\"/oauth/") || line.contains("\"api/v2/") {
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for (i, line) in code.lines().enumerate() {
+            if names_endpoint(line) {
                 offenders.push(format!("{}:{}: {}", f.display(), i + 1, line.trim()));
             }
         }
