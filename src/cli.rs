@@ -76,6 +76,14 @@ pub struct GlobalArgs {
     /// No colours (also: NO_COLOR set to anything non-empty).
     #[arg(long, global = true)]
     pub no_color: bool,
+
+    /// Log file, rotated daily (default: ~/.local/state/qtop/logs/qtop.log). Never the terminal.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+
+    /// Log level or filter: error, warn, info, debug, trace.
+    #[arg(long, global = true, env = "QTOP_LOG", default_value = "info", value_name = "LEVEL")]
+    pub log_level: String,
 }
 
 #[derive(Debug, Subcommand)]

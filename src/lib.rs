@@ -1,6 +1,8 @@
 //! qtop: a terminal monitor for Genesys Cloud queues that explains every refusal.
 
 pub mod app;
+pub mod backoff;
+pub mod budget;
 pub mod cli;
 pub mod config;
 pub mod demo;
@@ -10,6 +12,7 @@ pub mod event;
 pub mod explain;
 pub mod genesys;
 pub mod keys;
+pub mod logging;
 pub mod monitor;
 pub mod sim;
 pub mod tui;

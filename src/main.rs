@@ -33,6 +33,11 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, String> {
+    // Explain and regions are offline one-shots; everything else logs to its file.
+    let _log = match cli.command {
+        Some(Command::Explain(_) | Command::Regions) => None,
+        _ => Some(qtop::logging::init(cli.global.log_file.as_deref(), &cli.global.log_level)?),
+    };
     match cli.command {
         Some(Command::Regions) => {
             for r in REGIONS {

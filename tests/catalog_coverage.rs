@@ -27,7 +27,8 @@ fn no_api_path_is_written_outside_the_catalogue() {
     // A literal that names an endpoint, not just the `/api/v2/` prefix.
     let names_endpoint = |line: &str| {
         ["\"/api/v2/", "\"api/v2/", "\"/oauth/"].iter().any(|prefix| {
-            line.match_indices(prefix).any(|(at, m)| line[at + m.len()..].starts_with(|c: char| c.is_ascii_alphabetic()))
+            line.match_indices(prefix)
+                .any(|(at, m)| line[at + m.len()..].starts_with(|c: char| c.is_ascii_alphabetic()))
         })
     };
     let mut offenders = vec![];

@@ -23,6 +23,7 @@ pub fn spawn(args: &[&str], env: &[(&str, &str)]) -> Running {
     cmd.env("LANG", "C.UTF-8");
     // No user config may leak into the test.
     cmd.env("XDG_CONFIG_HOME", std::env::temp_dir().join("qtop-pty-no-config"));
+    cmd.env("XDG_STATE_HOME", std::env::temp_dir().join("qtop-pty-state"));
     for (k, v) in env {
         cmd.env(k, v);
     }
