@@ -76,17 +76,16 @@ fn the_client_and_the_diagnosis_survive_any_body() {
                 let obs = Request::new(EndpointId::QueueObservations).json(&serde_json::json!({}));
                 let queues = Request::new(EndpointId::RoutingQueues);
                 let login = Request::new(EndpointId::OAuthToken).form(vec![]);
-                for outcome in [
+                let outcomes = [
                     client.send::<ObservationResponse>(&obs, Auth::Bearer(&token)).await.err(),
                     client.send::<QueueEntityListing>(&queues, Auth::Bearer(&token)).await.err(),
                     client.send::<TokenResponse>(&login, Auth::None).await.err(),
-                ] {
-                    if let Some(e) = outcome {
-                        seen.lock().unwrap().insert(format!("{:?}", std::mem::discriminant(&e.kind)));
-                        let d = diagnose::diagnose(&ErrorFacts::from_api_error(&e), &Knowledge::default());
-                        prop_assert!(!d.summary.is_empty() && !d.fix.is_empty());
-                        prop_assert!(!e.summary().is_empty());
-                    }
+                ];
+                for e in outcomes.into_iter().flatten() {
+                    seen.lock().unwrap().insert(format!("{:?}", std::mem::discriminant(&e.kind)));
+                    let d = diagnose::diagnose(&ErrorFacts::from_api_error(&e), &Knowledge::default());
+                    prop_assert!(!d.summary.is_empty() && !d.fix.is_empty());
+                    prop_assert!(!e.summary().is_empty());
                 }
                 Ok(())
             })
