@@ -111,3 +111,41 @@ fn a_bad_flag_is_one_line_not_a_backtrace() {
     assert!(!text.contains("panicked") && !text.contains("backtrace"), "{text}");
     assert!(!run.seen.windows(ENTER_ALT.len()).any(|w| w == ENTER_ALT), "no TUI for a config error");
 }
+
+fn signal(pid: u32, sig: &str) {
+    let ok = std::process::Command::new("kill").args([sig, &pid.to_string()]).status().unwrap().success();
+    assert!(ok, "kill {sig} {pid}");
+}
+
+fn exits_cleanly_on(sig: &str) {
+    let mut run = spawn(&["--demo"], &[]);
+    assert!(run.wait_for(b"Collections", Duration::from_secs(30)), "no frame");
+    let pid = run.child.process_id().expect("pid");
+    signal(pid, sig);
+    let status = run.wait_exit(Duration::from_secs(10)).unwrap_or_else(|| panic!("still running 10 s after {sig}"));
+    assert!(status.success(), "{sig}: {status:?}");
+    let out = &run.seen;
+    let entered = out.windows(ENTER_ALT.len()).rposition(|w| w == ENTER_ALT).unwrap();
+    let left = out
+        .windows(LEAVE_ALT.len())
+        .rposition(|w| w == LEAVE_ALT)
+        .unwrap_or_else(|| panic!("{sig}: alternate screen not left"));
+    assert!(left > entered);
+    let cursor_shown = out.windows(6).rposition(|w| w == b"\x1b[?25h").expect("cursor shown again");
+    assert!(cursor_shown > entered, "{sig}: cursor left hidden");
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    exits_cleanly_on("-TERM");
+}
+
+#[test]
+fn sighup_restores_the_terminal_and_exits() {
+    exits_cleanly_on("-HUP");
+}
+
+#[test]
+fn sigint_restores_the_terminal() {
+    exits_cleanly_on("-INT");
+}
