@@ -8,6 +8,8 @@ use ratatui::crossterm::event::KeyEvent;
 use crate::genesys::auth::AuthStatus;
 use crate::genesys::client::{ApiError, RateHeaders};
 use crate::genesys::queries::QueueNumbers;
+use crate::genesys::secret::Secret;
+use crate::genesys::token::TokenReport;
 
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -65,10 +67,18 @@ pub enum MonitorEvent {
         rate: RateHeaders,
         at: Timestamp,
     },
+    /// What the API said about the current token (identity, scopes, roles).
+    TokenReport(Box<TokenReport>),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     RefreshNow,
     Quit,
+    /// Sign in again now (`a`).
+    ReAuth,
+    /// The line pasted into the sign-in prompt (it carries an authorization code).
+    SubmitPaste(Secret),
+    /// Give up the sign-in that waits for the browser or a paste.
+    CancelSignIn,
 }

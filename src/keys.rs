@@ -9,6 +9,8 @@ pub enum Action {
     Up,
     Down,
     Help,
+    ReAuth,
+    TokenPane,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +61,18 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding { keys: &[Key::Up, Key::Char('k')], action: Action::Up, bar: None, help: "move up" },
     Binding { keys: &[Key::Down, Key::Char('j')], action: Action::Down, bar: None, help: "move down" },
+    Binding {
+        keys: &[Key::Char('a')],
+        action: Action::ReAuth,
+        bar: Some("re-auth"),
+        help: "sign in again now (a fresh sign-in, or a new token)",
+    },
+    Binding {
+        keys: &[Key::Char('t')],
+        action: Action::TokenPane,
+        bar: Some("token"),
+        help: "show or hide the token pane (who, scopes, expiry)",
+    },
     Binding { keys: &[Key::Char('?')], action: Action::Help, bar: Some("help"), help: "show or hide this help" },
     Binding {
         keys: &[Key::Char('q'), Key::Ctrl('c')],

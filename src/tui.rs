@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use crate::app::App;
+use crate::auth_tasks::{self, AuthCommands};
 use crate::config::Config;
 use crate::event::{Command, Event};
 use crate::genesys::auth::Session;
@@ -54,6 +55,9 @@ pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> 
         events: ev_tx.clone(),
     };
     tasks.spawn(monitor.run(cmd_rx));
+    tasks.spawn(auth_tasks::keep_alive(session.clone()));
+    tasks.spawn(auth_tasks::report_tokens(session.clone(), ev_tx.clone()));
+    let auth_commands = AuthCommands::new(session.clone(), ev_tx.clone());
     tasks.spawn(read_input(ev_tx.clone()));
     tasks.spawn(tick(ev_tx.clone()));
     tasks.spawn(signals(ev_tx.clone()));
@@ -61,9 +65,12 @@ pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> 
 
     let mut terminal = ratatui::init();
     let _guard = TerminalGuard;
+    let height = terminal.size().map(|s| s.height).unwrap_or(ui::MIN_HEIGHT);
     let mut app = App::new(config.hosts.label.clone(), session.method().grant(), config.refresh, Timestamp::now());
     app.ascii = config.ascii;
     app.color = config.color;
+    app.height = height;
+    app.tz = jiff::tz::TimeZone::system();
 
     terminal.draw(|f| ui::draw(f, &app))?;
     while let Some(ev) = ev_rx.recv().await {
@@ -72,7 +79,7 @@ pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> 
         while let Ok(ev) = ev_rx.try_recv() {
             commands.extend(app.update(ev));
         }
-        for c in commands {
+        for c in commands.into_iter().filter_map(|c| auth_commands.handle(c)) {
             // A full command queue means the same request is already waiting.
             let _ = cmd_tx.try_send(c);
         }

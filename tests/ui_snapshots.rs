@@ -45,9 +45,11 @@ fn signed_in(now: Timestamp) -> AuthStatus {
             obtained_at: now,
             expires_at: Some(now + jiff::SignedDuration::from_secs(86_399)),
             renewable: true,
+            ..Default::default()
         }),
         signed_in_at: Some(now),
         sign_ins: 1,
+        ..Default::default()
     }
 }
 
@@ -165,6 +167,7 @@ fn signing_in() {
         token: None,
         signed_in_at: None,
         sign_ins: 0,
+        ..Default::default()
     })));
     insta::assert_snapshot!(render(&app, 80, 24));
 }
@@ -178,6 +181,7 @@ fn sign_in_failed() {
         token: None,
         signed_in_at: None,
         sign_ins: 0,
+        ..Default::default()
     })));
     insta::assert_snapshot!(render(&app, 80, 24));
 }

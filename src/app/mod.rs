@@ -12,6 +12,7 @@ use crate::genesys::queries::QueueNumbers;
 use crate::keys::{self, Action};
 
 mod errors;
+pub mod token;
 pub use errors::{ERROR_LOG_CAP, ErrorEntry, ErrorLog};
 
 #[derive(Debug, Clone)]
@@ -68,6 +69,11 @@ pub struct App {
     pub rate: Option<RateHeaders>,
     pub selected: usize,
     pub show_help: bool,
+    pub token: token::TokenPane,
+    /// Terminal rows, for panes that show only when there is room.
+    pub height: u16,
+    /// Where clock times are shown (the machine's zone in the TUI; UTC in tests).
+    pub tz: jiff::tz::TimeZone,
     pub ascii: bool,
     pub color: bool,
     pub should_quit: bool,
@@ -82,7 +88,7 @@ impl App {
             org_label,
             grant,
             refresh,
-            auth: AuthStatus { phase: AuthPhase::NotSignedIn, token: None, signed_in_at: None, sign_ins: 0 },
+            auth: AuthStatus::default(),
             queues: vec![],
             queues_loaded: false,
             unmatched: vec![],
@@ -93,6 +99,9 @@ impl App {
             rate: None,
             selected: 0,
             show_help: false,
+            token: token::TokenPane::default(),
+            height: crate::ui::MIN_HEIGHT,
+            tz: jiff::tz::TimeZone::UTC,
             ascii: false,
             color: true,
             should_quit: false,
@@ -129,11 +138,20 @@ impl App {
 
     pub fn update(&mut self, event: Event) -> Vec<Command> {
         match event {
-            Event::Key(k) => match keys::action_for(&k) {
-                Some(a) => self.act(a),
-                None => vec![],
-            },
-            Event::Resize(..) => {
+            Event::Key(k) => {
+                if let AuthPhase::AwaitingUser(prompt) = &self.auth.phase
+                    && let Some(commands) = self.token.prompt_key(prompt, &k)
+                {
+                    self.dirty = true;
+                    return commands;
+                }
+                match keys::action_for(&k) {
+                    Some(a) => self.act(a),
+                    None => vec![],
+                }
+            }
+            Event::Resize(_, h) => {
+                self.height = h;
                 self.dirty = true;
                 vec![]
             }
@@ -180,12 +198,23 @@ impl App {
                 self.show_help = !self.show_help;
                 vec![]
             }
+            Action::ReAuth => vec![Command::ReAuth],
+            Action::TokenPane => {
+                self.token.toggle(self.height);
+                vec![]
+            }
         }
     }
 
     fn on_monitor(&mut self, m: MonitorEvent) {
         match m {
-            MonitorEvent::Auth(status) => self.auth = status,
+            MonitorEvent::Auth(status) => {
+                if !matches!(status.phase, AuthPhase::AwaitingUser(_)) {
+                    self.token.paste = Default::default();
+                }
+                self.auth = status;
+            }
+            MonitorEvent::TokenReport(report) => self.token.on_report(report),
             MonitorEvent::Queues { queues, unmatched, .. } => {
                 let mut rows: Vec<QueueRow> = queues
                     .into_iter()
