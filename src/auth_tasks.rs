@@ -81,7 +81,11 @@ impl AuthCommands {
                     let result = me.session.reauthenticate().await;
                     me.reauth_running.store(false, Ordering::SeqCst);
                     if let Err(e) = result {
-                        let ev = MonitorEvent::Failed { activity: Activity::SignIn, error: Box::new(e), at: Timestamp::now() };
+                        let ev = MonitorEvent::Failed {
+                            activity: Activity::SignIn,
+                            error: Box::new(e),
+                            at: Timestamp::now(),
+                        };
                         let _ = me.events.send(Event::Monitor(ev)).await;
                     }
                 });

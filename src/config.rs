@@ -297,9 +297,9 @@ fn resolve_auth(auth: &AuthSection, flags: &GlobalArgs, env: &Env, hosts: &Hosts
                 "{key} = \"token\" needs a token: set {TOKEN_ENV}, or pass --token-file FILE (or [auth] token_file)"
             )),
         },
-        other => err(format!(
-            "{key} = \"{other}\" is not supported; use \"client_credentials\", \"pkce\" or \"token\""
-        )),
+        other => {
+            err(format!("{key} = \"{other}\" is not supported; use \"client_credentials\", \"pkce\" or \"token\""))
+        }
     }
 }
 
@@ -459,7 +459,12 @@ mod tests {
         assert!(!format!("{:?}", c.auth).contains("tok123"));
         // An explicit method still wins.
         let e = Env { client_secret: Some("s".into()), ..e };
-        let c = resolve("[org]\nregion = \"us-west-2\"\n[auth]\nmethod = \"client_credentials\"\nclient_id = \"c\"\n", GlobalArgs::default(), e).unwrap();
+        let c = resolve(
+            "[org]\nregion = \"us-west-2\"\n[auth]\nmethod = \"client_credentials\"\nclient_id = \"c\"\n",
+            GlobalArgs::default(),
+            e,
+        )
+        .unwrap();
         assert!(matches!(c.auth, AuthMethod::ClientCredentials { .. }));
     }
 

@@ -86,8 +86,7 @@ async fn read_pastes(session: Arc<Session>) {
     let mut pending = Vec::new();
     // SAFETY: `file` owns its descriptor (a dup of stdin) and nothing replaces or closes it
     // while the AsyncFd holds it.
-    let registered =
-        unsafe { tokio::io::unix::AsyncFd::register_with_interest(file, tokio::io::Interest::READABLE) };
+    let registered = unsafe { tokio::io::unix::AsyncFd::register_with_interest(file, tokio::io::Interest::READABLE) };
     match registered {
         Ok(afd) => loop {
             let Ok(mut ready) = afd.readable().await else { return };

@@ -275,7 +275,10 @@ impl ProvidedToken {
         let trimmed = text.trim();
         let (token, expires_at) = if trimmed.starts_with('{') {
             let body: TokenResponse = serde_json::from_str(trimmed).map_err(|e| {
-                format!("{} looks like JSON but is not a token response ({e}); put the bare token in it", path.display())
+                format!(
+                    "{} looks like JSON but is not a token response ({e}); put the bare token in it",
+                    path.display()
+                )
             })?;
             let exp = written.checked_add(SignedDuration::from_secs(body.expires_in.min(i64::MAX as u64) as i64)).ok();
             (body.access_token, exp)

@@ -209,7 +209,11 @@ mod tests {
                 .unwrap();
         assert_eq!(
             denied,
-            Callback::Error { error: "access_denied".into(), description: Some("no way".into()), state: Some("s".into()) }
+            Callback::Error {
+                error: "access_denied".into(),
+                description: Some("no way".into()),
+                state: Some("s".into())
+            }
         );
         for bad in ["", "http://127.0.0.1:8085/callback?state=x", "http://[bad", "two words here", "abc"] {
             let e = parse_pasted(bad).unwrap_err().0;

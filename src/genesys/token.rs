@@ -194,7 +194,12 @@ impl TokenReport {
         if let Some(Ok(OAuthClientInfo { role_divisions, .. })) = &self.client
             && !role_divisions.is_empty()
         {
-            return Some(role_divisions.iter().map(|rd| format!("role {} ({})", rd.role_id, div_label(&rd.division_id))).collect());
+            return Some(
+                role_divisions
+                    .iter()
+                    .map(|rd| format!("role {} ({})", rd.role_id, div_label(&rd.division_id)))
+                    .collect(),
+            );
         }
         if let Some(Ok(UserMe { authorization: Some(a), .. })) = &self.user {
             return Some(a.roles.iter().filter_map(|r| r.name.clone()).collect());
@@ -322,7 +327,8 @@ fn permission_check(
     let missing: Vec<&str> = found.iter().filter(|(_, d)| d.is_none()).map(|(p, _)| *p).collect();
     let granted = if all_needed { missing.is_empty() } else { missing.len() < perms.len() };
     if !granted {
-        let what = if all_needed || perms.len() == 1 { missing.join(", ") } else { format!("one of {}", perms.join(", ")) };
+        let what =
+            if all_needed || perms.len() == 1 { missing.join(", ") } else { format!("one of {}", perms.join(", ")) };
         return Check::No(format!("missing {what}"));
     }
     if !spec.division_filtered {
@@ -474,7 +480,10 @@ mod tests {
             fingerprint: "sha256:00000000".into(),
             grant: grant_type,
             at: Timestamp::UNIX_EPOCH,
-            info: Ok(TokenInfo { authorized_scope: scopes.iter().map(|s| s.to_string()).collect(), ..Default::default() }),
+            info: Ok(TokenInfo {
+                authorized_scope: scopes.iter().map(|s| s.to_string()).collect(),
+                ..Default::default()
+            }),
             user: None,
             subject: Ok(AuthzSubject { grants, ..Default::default() }),
             client: None,
@@ -567,10 +576,7 @@ mod tests {
             ..Default::default()
         }));
         let rows = needs(&r);
-        assert_eq!(
-            row(&rows, EndpointId::QueueObservations).permission,
-            Check::Yes(Some("divisions unknown".into()))
-        );
+        assert_eq!(row(&rows, EndpointId::QueueObservations).permission, Check::Yes(Some("divisions unknown".into())));
         assert!(matches!(row(&rows, EndpointId::RoutingQueues).permission, Check::No(_)));
     }
 

@@ -180,6 +180,11 @@ impl Tokens {
         }
     }
 
+    /// Every token issued so far and its record (tests count and scan them).
+    pub fn records(&self) -> impl Iterator<Item = (&String, &TokenRecord)> {
+        self.map.iter()
+    }
+
     pub fn revoke(&mut self, token: &str) -> bool {
         self.map.get_mut(token).map(|r| r.revoked = true).is_some()
     }

@@ -91,7 +91,10 @@ impl Grants {
             return Err((GrantError::Invalid("authorization code is invalid"), vec![]));
         };
         if rec.used {
-            return Err((GrantError::Invalid("authorization code has already been used"), std::mem::take(&mut rec.issued)));
+            return Err((
+                GrantError::Invalid("authorization code has already been used"),
+                std::mem::take(&mut rec.issued),
+            ));
         }
         if rec.client != client {
             return Err((GrantError::Invalid("authorization code was issued to another client"), vec![]));
@@ -132,7 +135,8 @@ impl Grants {
             self.refresh.retain(|_, r| !r.revoked && r.expires > now);
         }
         let token = random(48);
-        self.refresh.insert(token.clone(), RefreshRecord { client, user, scopes, expires: now + lifetime, revoked: false });
+        self.refresh
+            .insert(token.clone(), RefreshRecord { client, user, scopes, expires: now + lifetime, revoked: false });
         token
     }
 
@@ -174,9 +178,15 @@ mod tests {
         let mut g = Grants::default();
         let uri = "http://127.0.0.1:9/callback";
         let code = g.issue_code(1, 0, uri, Some(challenge_for(VERIFIER)));
-        assert_eq!(g.redeem(&code, 2, Some(uri), Some(VERIFIER)).unwrap_err().0, GrantError::Invalid("authorization code was issued to another client"));
+        assert_eq!(
+            g.redeem(&code, 2, Some(uri), Some(VERIFIER)).unwrap_err().0,
+            GrantError::Invalid("authorization code was issued to another client")
+        );
         assert!(g.redeem(&code, 1, Some("http://127.0.0.1:10/callback"), Some(VERIFIER)).is_err());
-        assert_eq!(g.redeem(&code, 1, Some(uri), None).unwrap_err().0, GrantError::Request("code_verifier is required"));
+        assert_eq!(
+            g.redeem(&code, 1, Some(uri), None).unwrap_err().0,
+            GrantError::Request("code_verifier is required")
+        );
         let rec = g.redeem(&code, 1, Some(uri), Some(VERIFIER)).unwrap();
         assert_eq!((rec.client, rec.user), (1, 0));
         g.note_issued(&code, &["tok"]);

@@ -130,11 +130,12 @@ fn error_page(message: &str) -> String {
 
 /// The login + consent form, carrying the authorization request in hidden fields.
 fn login_page(org: &Org, c: &Checked, p: &Params, problem: Option<&str>) -> String {
-    let hidden: String = ["response_type", "client_id", "redirect_uri", "code_challenge", "code_challenge_method", "state"]
-        .iter()
-        .filter_map(|k| p.get(*k).map(|v| (k, v)))
-        .map(|(k, v)| format!("<input type=\"hidden\" name=\"{k}\" value=\"{}\">", escape(v)))
-        .collect();
+    let hidden: String =
+        ["response_type", "client_id", "redirect_uri", "code_challenge", "code_challenge_method", "state"]
+            .iter()
+            .filter_map(|k| p.get(*k).map(|v| (k, v)))
+            .map(|(k, v)| format!("<input type=\"hidden\" name=\"{k}\" value=\"{}\">", escape(v)))
+            .collect();
     let scopes = if c.client.scopes.is_empty() {
         "<li>the permissions of your roles</li>".to_string()
     } else {

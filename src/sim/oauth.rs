@@ -94,7 +94,9 @@ fn issue(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<Response, 
                     "client is not authorized to use the authorization_code grant type",
                 ));
             }
-            let code = field("code").filter(|c| !c.is_empty()).ok_or_else(|| OAuthFault::new("invalid_request", "code is required"))?;
+            let code = field("code")
+                .filter(|c| !c.is_empty())
+                .ok_or_else(|| OAuthFault::new("invalid_request", "code is required"))?;
             let mut grants = shared.grants.lock().expect("grants lock");
             let rec = match grants.redeem(code, ci, field("redirect_uri"), field("code_verifier")) {
                 Ok(rec) => rec,
@@ -150,6 +152,7 @@ fn user_tokens(
     );
     let refresh =
         grants.issue_refresh(ci, user, client.scopes.clone(), Duration::from_secs(client.refresh_token_lifetime_secs));
-    let body = json!({"access_token": access, "token_type": "bearer", "expires_in": lifetime, "refresh_token": refresh});
+    let body =
+        json!({"access_token": access, "token_type": "bearer", "expires_in": lifetime, "refresh_token": refresh});
     (body, access, refresh)
 }

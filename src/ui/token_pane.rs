@@ -44,8 +44,12 @@ pub fn height(app: &App, total: u16, taken: u16) -> u16 {
     if rows < MIN_ROWS { 0 } else { rows }
 }
 
+/// `10:31:00 UTC`, with the date when it is not today.
 fn time(app: &App, t: Timestamp) -> String {
-    t.to_zoned_datetime(app.tz.clone()).strftime("%H:%M:%S %Z").to_string()
+    let at = t.to_zoned_datetime(app.tz.clone());
+    let today = app.now.to_zoned_datetime(app.tz.clone()).date();
+    let format = if at.date() == today { "%H:%M:%S %Z" } else { "%Y-%m-%d %H:%M:%S %Z" };
+    at.strftime(format).to_string()
 }
 
 fn left(app: &App, t: Timestamp) -> Option<Duration> {
@@ -152,18 +156,13 @@ fn fact_lines(app: &App, theme: &Theme, width: usize) -> Vec<Line<'static>> {
         lines.push(row("token", plain("none yet"), theme));
         return lines;
     };
-    lines.push(row(
-        "grant",
-        plain(format!("{} · {} · {}", facts.grant, facts.fingerprint, facts.source)),
-        theme,
-    ));
+    lines.push(row("grant", plain(format!("{} · {} · {}", facts.grant, facts.fingerprint, facts.source)), theme));
     lines.push(row("expires", expiry(app, facts, theme), theme));
     lines.push(row("renewal", renewal(app, facts, theme), theme));
     let scopes = match (report.map(TokenReport::principal), report.map(|r| &r.info)) {
-        (Some(Principal::Client), _) => vec![Span::styled(
-            "do not limit client credentials: the client's roles do".to_string(),
-            theme.label(),
-        )],
+        (Some(Principal::Client), _) => {
+            vec![Span::styled("do not limit client credentials: the client's roles do".to_string(), theme.label())]
+        }
         (_, Some(Ok(info))) if info.authorized_scope.is_empty() => plain("(none listed)"),
         (_, Some(Ok(info))) => plain(info.authorized_scope.join(" ")),
         (_, Some(Err(e))) => vec![Span::styled(format!("unknown: {}", e.summary()), theme.warn())],
@@ -328,8 +327,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut lines = fact_lines(app, theme, inner.width as usize);
     let fact_rows = lines.len() as u16;
     if inner.height >= fact_rows + needs_rows(app) {
-        let [facts, needs] =
-            Layout::vertical([Constraint::Length(fact_rows), Constraint::Min(1)]).areas(inner);
+        let [facts, needs] = Layout::vertical([Constraint::Length(fact_rows), Constraint::Min(1)]).areas(inner);
         f.render_widget(Paragraph::new(lines), facts);
         needs_table(f, needs, app, theme);
         return;
@@ -354,7 +352,7 @@ pub fn draw_prompt(f: &mut Frame, area: Rect, app: &App, p: &SignInPrompt, theme
     lines.push(Line::raw(""));
     lines.push(match &p.browser_problem {
         None => Line::raw("A browser was opened on this machine."),
-        Some(why) => Line::styled(format!("No browser opened here ({why})."), theme.label()),
+        Some(why) => Line::styled(format!("No browser was opened: {why}."), theme.label()),
     });
     if let Some(uri) = &p.listening {
         lines.push(Line::raw(format!("Waiting for the browser to return to {uri} …")));
