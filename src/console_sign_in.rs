@@ -3,6 +3,7 @@
 
 use std::io::Read;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::watch;
 
@@ -12,10 +13,15 @@ use crate::genesys::secret::Secret;
 /// Sign in (or pick up a cached or refreshable token). Returns a one-line reason on failure.
 pub async fn sign_in(session: Arc<Session>, org_label: &str) -> Result<(), String> {
     let printer = tokio::spawn(print_prompts(session.status(), org_label.to_string()));
-    let reader = tokio::spawn(read_pastes(session.clone()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = tokio::task::spawn_blocking({
+        let (session, stop) = (session.clone(), stop.clone());
+        move || read_pastes(session, stop)
+    });
     let result = session.token().await;
     printer.abort();
-    reader.abort();
+    stop.store(true, Ordering::SeqCst);
+    let _ = reader.await;
     result.map(|_| ()).map_err(|e| format!("sign-in failed: {}", e.summary()))
 }
 
@@ -76,43 +82,42 @@ async fn print_prompts(mut status: watch::Receiver<AuthStatus>, org: String) {
     }
 }
 
-/// Pasted lines from stdin, read only when the terminal says a line is ready. A read left
-/// blocked on the terminal would outlive the sign-in and swallow the first key meant for the
-/// TUI, so the descriptor is polled rather than read by a blocking thread.
-async fn read_pastes(session: Arc<Session>) {
-    use std::os::fd::AsFd;
+/// How often the paste reader looks at its stop flag.
+const POLL_MS: i32 = 100;
+
+/// Pasted lines from stdin. The reader polls with a timeout and reads only when a line is
+/// ready, and it is stopped and joined before the TUI starts: a read left blocked on the
+/// terminal would outlive the sign-in and swallow the first key meant for the TUI.
+fn read_pastes(session: Arc<Session>, stop: Arc<AtomicBool>) {
+    use std::os::fd::{AsFd, AsRawFd};
     let Ok(fd) = std::io::stdin().as_fd().try_clone_to_owned() else { return };
-    let file = std::fs::File::from(fd);
+    let mut file = std::fs::File::from(fd);
     let mut pending = Vec::new();
-    // SAFETY: `file` owns its descriptor (a dup of stdin) and nothing replaces or closes it
-    // while the AsyncFd holds it.
-    let registered = unsafe { tokio::io::unix::AsyncFd::register_with_interest(file, tokio::io::Interest::READABLE) };
-    match registered {
-        Ok(afd) => loop {
-            let Ok(mut ready) = afd.readable().await else { return };
-            let mut buf = [0u8; 4096];
-            match ready.try_io(|f| f.get_ref().read(&mut buf)) {
-                Ok(Ok(0)) | Ok(Err(_)) => return,
-                Ok(Ok(n)) => {
-                    pending.extend_from_slice(&buf[..n]);
-                    deliver(&session, &mut pending);
-                }
-                Err(_would_block) => continue,
+    while !stop.load(Ordering::SeqCst) {
+        let mut pfd = libc::pollfd { fd: file.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+        // SAFETY: one valid pollfd, owned by this frame, for the duration of the call.
+        let n = unsafe { libc::poll(&mut pfd, 1, POLL_MS) };
+        if n < 0 {
+            if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                continue;
             }
-        },
-        // Not pollable (a regular file, /dev/null): reading it never blocks.
-        Err(afd_error) => {
-            let mut file = afd_error.into_parts().0;
-            let _ = tokio::task::spawn_blocking(move || {
-                let mut all = Vec::new();
-                let _ = file.read_to_end(&mut all);
-                all
-            })
-            .await
-            .map(|mut all| {
-                all.push(b'\n');
-                deliver(&session, &mut all)
-            });
+            return;
+        }
+        if n == 0 {
+            continue;
+        }
+        let mut buf = [0u8; 4096];
+        match file.read(&mut buf) {
+            Ok(0) | Err(_) => {
+                // End of input: a last line without a newline still counts.
+                pending.push(b'\n');
+                deliver(&session, &mut pending);
+                return;
+            }
+            Ok(n) => {
+                pending.extend_from_slice(&buf[..n]);
+                deliver(&session, &mut pending);
+            }
         }
     }
 }

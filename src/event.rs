@@ -42,7 +42,8 @@ pub enum Activity {
 
 #[derive(Debug, Clone)]
 pub enum MonitorEvent {
-    Auth(AuthStatus),
+    /// Boxed: the status carries the token's facts and would make every event that big.
+    Auth(Box<AuthStatus>),
     Queues {
         queues: Vec<QueueInfo>,
         unmatched: Vec<String>,

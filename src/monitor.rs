@@ -225,7 +225,7 @@ async fn forward_auth(session: Arc<Session>, events: mpsc::Sender<Event>) {
     let mut rx = session.status();
     loop {
         let status = rx.borrow_and_update().clone();
-        if events.send(Event::Monitor(MonitorEvent::Auth(status))).await.is_err() {
+        if events.send(Event::Monitor(MonitorEvent::Auth(Box::new(status)))).await.is_err() {
             return;
         }
         if rx.changed().await.is_err() {

@@ -181,14 +181,14 @@ fn app_with(label: &str, grant: Grant, facts: TokenFacts, report: Box<TokenRepor
         .map(|(i, n)| QueueInfo { id: format!("q{i}"), name: n.to_string(), division: None, sl_target: None })
         .collect();
     app.update(Event::Monitor(MonitorEvent::Queues { queues, unmatched: vec![], at: now }));
-    app.update(Event::Monitor(MonitorEvent::Auth(AuthStatus {
+    app.update(Event::Monitor(MonitorEvent::Auth(Box::new(AuthStatus {
         phase: AuthPhase::SignedIn,
         signed_in_at: Some(facts.obtained_at),
         sign_ins: 1,
         renewal: RenewalState { last_ok: Some((facts.obtained_at, facts.source.clone())), ..Default::default() },
         token: Some(facts),
         ..Default::default()
-    })));
+    }))));
     app.update(Event::Monitor(MonitorEvent::TokenReport(report)));
     app.update(Event::Resize(120, 40));
     app
@@ -257,7 +257,7 @@ async fn pane_when_the_refresh_failed() {
         t(NOW) + SignedDuration::from_secs(30),
         "400 invalid_grant: refresh token is invalid, expired or revoked".into(),
     ));
-    app.update(Event::Monitor(MonitorEvent::Auth(status)));
+    app.update(Event::Monitor(MonitorEvent::Auth(Box::new(status))));
     app.update(Event::Tick(t(NOW) + SignedDuration::from_secs(31)));
     let screen = render(&app, 120, 40);
     assert!(screen.contains("failed 10:30:30 UTC: 400 invalid_grant"), "{screen}");
@@ -293,7 +293,7 @@ async fn sign_in_prompt_masks_the_pasted_code() {
         accepts_paste: true,
         paste_problem: Some("the pasted address has no code= in it; paste the address the browser shows after you sign in".into()),
     }));
-    app.update(Event::Monitor(MonitorEvent::Auth(status)));
+    app.update(Event::Monitor(MonitorEvent::Auth(Box::new(status))));
     for c in "http://127.0.0.1:8085/callback?code=SECRETCODE123&state=xyz".chars() {
         app.update(Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
     }
@@ -413,7 +413,7 @@ async fn no_frame_event_or_error_shows_a_secret() {
     let mut app = App::new("sim".into(), Grant::AuthorizationCode, Duration::from_secs(1), Timestamp::now());
     seen.push_str(&step(
         &mut app,
-        Event::Monitor(MonitorEvent::Auth(paste.status().borrow().clone())),
+        Event::Monitor(MonitorEvent::Auth(Box::new(paste.status().borrow().clone()))),
         &paste_auth,
         &cmd_tx,
     ));

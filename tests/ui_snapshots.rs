@@ -56,7 +56,7 @@ fn signed_in(now: Timestamp) -> AuthStatus {
 fn base() -> App {
     let now = t("2026-11-25T10:30:00Z");
     let mut app = App::new("us-west-2".into(), Grant::ClientCredentials, Duration::from_secs(1), now);
-    app.update(Event::Monitor(MonitorEvent::Auth(signed_in(now))));
+    app.update(Event::Monitor(MonitorEvent::Auth(Box::new(signed_in(now)))));
     app
 }
 
@@ -162,13 +162,13 @@ fn longest_wait_ticks_between_polls() {
 fn signing_in() {
     let now = t("2026-11-25T10:30:00Z");
     let mut app = App::new("us-west-2".into(), Grant::ClientCredentials, Duration::from_secs(1), now);
-    app.update(Event::Monitor(MonitorEvent::Auth(AuthStatus {
+    app.update(Event::Monitor(MonitorEvent::Auth(Box::new(AuthStatus {
         phase: AuthPhase::SigningIn,
         token: None,
         signed_in_at: None,
         sign_ins: 0,
         ..Default::default()
-    })));
+    }))));
     insta::assert_snapshot!(render(&app, 80, 24));
 }
 
@@ -176,13 +176,13 @@ fn signing_in() {
 fn sign_in_failed() {
     let now = t("2026-11-25T10:30:00Z");
     let mut app = App::new("eu-west-1".into(), Grant::ClientCredentials, Duration::from_secs(1), now);
-    app.update(Event::Monitor(MonitorEvent::Auth(AuthStatus {
+    app.update(Event::Monitor(MonitorEvent::Auth(Box::new(AuthStatus {
         phase: AuthPhase::Failed("400 invalid_client: authentication failed".into()),
         token: None,
         signed_in_at: None,
         sign_ins: 0,
         ..Default::default()
-    })));
+    }))));
     insta::assert_snapshot!(render(&app, 80, 24));
 }
 

@@ -212,7 +212,7 @@ impl App {
                 if !matches!(status.phase, AuthPhase::AwaitingUser(_)) {
                     self.token.paste = Default::default();
                 }
-                self.auth = status;
+                self.auth = *status;
             }
             MonitorEvent::TokenReport(report) => self.token.on_report(report),
             MonitorEvent::Queues { queues, unmatched, .. } => {

@@ -615,7 +615,7 @@ impl Session {
             AuthMethod::ClientCredentials { client_id, secret } => client_credentials(&self.client, client_id, secret)
                 .await
                 .map(|t| if first { t } else { t.with_source(TokenSource::Reissue) }),
-            AuthMethod::Token(p) => self.provided(p, prev.as_deref(), trigger),
+            AuthMethod::Token(p) => self.provided(p, prev.as_deref(), trigger).map_err(sign_in_error),
             AuthMethod::Pkce(s) => self.user_token(s, prev.as_deref(), trigger).await,
         };
         match result {
@@ -666,23 +666,25 @@ impl Session {
         token
     }
 
-    fn provided(&self, p: &ProvidedToken, prev: Option<&Token>, trigger: Trigger) -> Result<Token, ApiError> {
+    /// A provided token, or why there is no new one to be had.
+    fn provided(&self, p: &ProvidedToken, prev: Option<&Token>, trigger: Trigger) -> Result<Token, String> {
         match (&p.source, trigger) {
             // Another tool may have written a fresh token into the file: read it again.
             (TokenSource::File(path), Trigger::User | Trigger::Rejected) => {
-                let fresh = ProvidedToken::from_file(path).map_err(sign_in_error)?;
+                let fresh = ProvidedToken::from_file(path)?;
                 if trigger == Trigger::Rejected && prev.is_some_and(|t| t.access == fresh.token) {
-                    return Err(sign_in_error(format!(
+                    return Err(format!(
                         "the token in {} was refused and the file still holds it: write a new token there and press a",
                         path.display()
-                    )));
+                    ));
                 }
                 Ok(fresh.token())
             }
             (_, Trigger::First) => Ok(p.token()),
-            _ => Err(sign_in_error(
-                "a token from GENESYSCLOUD_ACCESS_TOKEN cannot be renewed: start qtop with a new one, or use --token-file",
-            )),
+            _ => Err(
+                "a token from GENESYSCLOUD_ACCESS_TOKEN cannot be renewed: start qtop with a new one, or use --token-file"
+                    .into(),
+            ),
         }
     }
 
