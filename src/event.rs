@@ -14,6 +14,8 @@ use crate::genesys::token::TokenReport;
 #[derive(Debug, Clone)]
 pub enum Event {
     Key(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste): one event, never a run of key presses.
+    Paste(String),
     Resize(u16, u16),
     /// Wall-clock time moved (drives countdowns, ages and the ticking longest wait).
     Tick(Timestamp),

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use jiff::Timestamp;
-use ratatui::crossterm::event::{Event as TermEvent, EventStream};
+use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event as TermEvent, EventStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
@@ -24,14 +24,20 @@ struct TerminalGuard;
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        ratatui::restore();
+        restore();
     }
+}
+
+/// Put the terminal back, bracketed paste included.
+fn restore() {
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+    ratatui::restore();
 }
 
 /// Replace the default panic output (and its backtrace) with a restored terminal and one line.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        ratatui::restore();
+        restore();
         let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
         let what = info
             .payload()
@@ -65,6 +71,8 @@ pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> 
 
     let mut terminal = ratatui::init();
     let _guard = TerminalGuard;
+    // A paste arrives as one event, so pasted text can never act as hotkeys.
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), EnableBracketedPaste);
     let height = terminal.size().map(|s| s.height).unwrap_or(ui::MIN_HEIGHT);
     let mut app = App::new(config.hosts.label.clone(), session.method().grant(), config.refresh, Timestamp::now());
     app.ascii = config.ascii;
@@ -99,6 +107,7 @@ async fn read_input(tx: mpsc::Sender<Event>) {
     while let Some(item) = stream.next().await {
         let ev = match item {
             Ok(TermEvent::Key(k)) => Event::Key(k),
+            Ok(TermEvent::Paste(text)) => Event::Paste(text),
             Ok(TermEvent::Resize(w, h)) => Event::Resize(w, h),
             Ok(_) => continue,
             Err(_) => Event::Quit("terminal input failed"),

@@ -172,6 +172,36 @@ async fn pkce_in_paste_mode_takes_the_address_the_browser_ended_on() {
 }
 
 #[tokio::test]
+async fn a_refused_pasted_code_keeps_the_prompt_open() {
+    let t = start_sim().await;
+    let session = Arc::new(pkce(&t, "supervisor", PkceMode::Paste, None, Arc::new(NoBrowser)));
+    let waiting = tokio::spawn({
+        let s = session.clone();
+        async move { s.token().await }
+    });
+    let prompt = wait_for_prompt(&session).await;
+    session.paste(Secret::new("ThisIsNotARealCodeButLongEnough"));
+    let mut rx = session.status();
+    let problem = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            if let AuthPhase::AwaitingUser(p) = &rx.borrow_and_update().phase
+                && let Some(problem) = &p.paste_problem
+            {
+                return problem.clone();
+            }
+            rx.changed().await.unwrap();
+        }
+    })
+    .await
+    .expect("still waiting, with a reason");
+    assert!(problem.contains("refused that code") && problem.contains("invalid_grant"), "{problem}");
+    // The same sign-in address gives a new code for the same verifier.
+    let location = login_redirect(&t, &prompt.authorize_url, "supervisor").await;
+    session.paste(Secret::new(location));
+    assert!(waiting.await.unwrap().is_ok());
+}
+
+#[tokio::test]
 async fn a_bare_pasted_code_is_accepted() {
     let t = start_sim().await;
     let session = Arc::new(pkce(&t, "agent", PkceMode::Paste, None, Arc::new(NoBrowser)));

@@ -150,6 +150,17 @@ impl App {
                     None => vec![],
                 }
             }
+            Event::Paste(text) => {
+                // Pasted text is input for the sign-in prompt and nothing else: a pasted
+                // address must never act as a run of hotkeys (its `q` would quit).
+                if let AuthPhase::AwaitingUser(prompt) = &self.auth.phase
+                    && prompt.accepts_paste
+                {
+                    self.token.paste_text(&text);
+                    self.dirty = true;
+                }
+                vec![]
+            }
             Event::Resize(_, h) => {
                 self.height = h;
                 self.dirty = true;
@@ -345,6 +356,22 @@ mod tests {
         let e = a.errors.get(0).unwrap();
         assert_eq!((e.count, e.first_seen, e.last_seen), (3, t("2026-11-25T10:00:01Z"), t("2026-11-25T10:00:03Z")));
         assert!(matches!(a.health(), Health::Failing(_)));
+    }
+
+    #[test]
+    fn pasted_text_feeds_the_sign_in_prompt_and_is_never_a_hotkey() {
+        use crate::genesys::auth::SignInPrompt;
+        let mut a = app();
+        assert_eq!(a.update(Event::Paste("q".into())), vec![]);
+        assert!(!a.should_quit, "a paste outside the prompt is ignored, not typed");
+        let mut status = a.auth.clone();
+        status.phase = AuthPhase::AwaitingUser(Box::new(SignInPrompt { accepts_paste: true, ..Default::default() }));
+        a.update(Event::Monitor(MonitorEvent::Auth(Box::new(status))));
+        a.update(Event::Paste("http://127.0.0.1/callback?code=xq\n".into()));
+        assert_eq!(a.token.paste.text(), "http://127.0.0.1/callback?code=xq");
+        assert!(!a.should_quit);
+        let out = a.update(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+        assert!(matches!(&out[..], [Command::SubmitPaste(_)]), "{out:?}");
     }
 
     #[test]

@@ -60,6 +60,12 @@ impl TokenPane {
         self.report = Some(report);
     }
 
+    /// Pasted text for the prompt's line (line breaks dropped: an address is one line).
+    pub fn paste_text(&mut self, text: &str) {
+        let room = PASTE_LIMIT.saturating_sub(self.paste.0.len());
+        self.paste.0.extend(text.chars().filter(|c| !c.is_control()).take(room));
+    }
+
     /// A key while a sign-in waits for the user. `None`: not the prompt's key (let the normal
     /// key table have it).
     pub fn prompt_key(&mut self, prompt: &SignInPrompt, key: &KeyEvent) -> Option<Vec<Command>> {
@@ -122,6 +128,13 @@ mod tests {
         assert_eq!(p.prompt_key(&prompt, &key(KeyCode::Esc)), Some(vec![Command::CancelSignIn]));
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(p.prompt_key(&prompt, &ctrl_c), None, "Ctrl-C still quits");
+    }
+
+    #[test]
+    fn pasted_text_joins_the_line_without_line_breaks() {
+        let mut p = TokenPane::default();
+        p.paste_text("http://127.0.0.1:8085/callback?code=abc\r\n");
+        assert_eq!(p.paste.text(), "http://127.0.0.1:8085/callback?code=abc");
     }
 
     #[test]

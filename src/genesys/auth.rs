@@ -792,13 +792,22 @@ impl Session {
                     return result;
                 }
                 got = input.recv() => match got {
-                    Some(UserInput::Pasted(line)) => match pkce::parse_pasted(line.expose()) {
-                        Ok(callback) => return self.finish(s, &attempt, callback).await,
-                        Err(problem) => {
-                            prompt.paste_problem = Some(problem.0);
-                            self.status.send_modify(|st| st.phase = AuthPhase::AwaitingUser(Box::new(prompt.clone())));
-                        }
-                    },
+                    Some(UserInput::Pasted(line)) => {
+                        let problem = match pkce::parse_pasted(line.expose()) {
+                            Ok(callback) => match self.finish(s, &attempt, callback).await {
+                                // A code the server refused may be a copying slip: the same
+                                // sign-in address gives a new code, so keep waiting.
+                                Err(e) if grant_refused(&e) => format!(
+                                    "the server refused that code ({}); paste it again, or open the address again for a new one",
+                                    e.summary()
+                                ),
+                                done => return done,
+                            },
+                            Err(problem) => problem.0,
+                        };
+                        prompt.paste_problem = Some(problem);
+                        self.status.send_modify(|st| st.phase = AuthPhase::AwaitingUser(Box::new(prompt.clone())));
+                    }
                     Some(UserInput::Cancel) | None => return Err(sign_in_error("sign-in cancelled")),
                 },
                 _ = &mut deadline => {

@@ -113,6 +113,9 @@ pub fn parse_query(query: &str) -> Option<Callback> {
     }
 }
 
+/// The shortest text accepted as a bare authorization code.
+const MIN_BARE_CODE: usize = 16;
+
 /// What the user pasted: the whole redirect address, its query, or the bare code.
 pub fn parse_pasted(line: &str) -> Result<Callback, PasteError> {
     let text = line.trim().trim_matches(|c| c == '"' || c == '\'' || c == '<' || c == '>');
@@ -135,7 +138,8 @@ pub fn parse_pasted(line: &str) -> Result<Callback, PasteError> {
         return parse_query(text)
             .ok_or_else(|| PasteError("the pasted text has no code= in it; paste the whole address".into()));
     }
-    if text.chars().any(|c| c.is_whitespace() || c == '/' || c == '?') || text.len() < 8 {
+    // Codes are long random strings; a short word is a typo, not a code.
+    if text.chars().any(|c| c.is_whitespace() || c == '/' || c == '?') || text.len() < MIN_BARE_CODE {
         return Err(PasteError(
             "that does not look like an authorization code; paste the whole address the browser ended on".into(),
         ));
@@ -202,8 +206,8 @@ mod tests {
         assert_eq!(full, Callback::Code { code: Secret::new("abcDEF123456"), state: Some("xyz".into()) });
         let query = parse_pasted("?code=abcDEF123456&state=xyz").unwrap();
         assert_eq!(query, full);
-        let bare = parse_pasted("abcDEF123456").unwrap();
-        assert_eq!(bare, Callback::Code { code: Secret::new("abcDEF123456"), state: None });
+        let bare = parse_pasted("abcDEF123456ghiJKL").unwrap();
+        assert_eq!(bare, Callback::Code { code: Secret::new("abcDEF123456ghiJKL"), state: None });
         let denied =
             parse_pasted("http://127.0.0.1:8085/callback?error=access_denied&error_description=no%20way&state=s")
                 .unwrap();
@@ -215,7 +219,7 @@ mod tests {
                 state: Some("s".into())
             }
         );
-        for bad in ["", "http://127.0.0.1:8085/callback?state=x", "http://[bad", "two words here", "abc"] {
+        for bad in ["", "http://127.0.0.1:8085/callback?state=x", "http://[bad", "two words here", "abc", "nonsense"] {
             let e = parse_pasted(bad).unwrap_err().0;
             assert!(!e.contains('\n') && !e.is_empty(), "{bad:?} → {e}");
         }
