@@ -281,6 +281,33 @@ async fn pane_at_80x24_is_a_summary() {
 }
 
 #[tokio::test]
+async fn a_jwt_is_decoded_shown_unverified_and_dates_the_token() {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let exp = Timestamp::now().as_second() + 3600;
+    let jwt = format!(
+        "{}.{}.{}",
+        b64(r#"{"alg":"RS256","typ":"JWT"}"#),
+        b64(&format!(r#"{{"iss":"https://idp.example","sub":"user-42","exp":{exp}}}"#)),
+        b64("signature")
+    );
+    let sim = start_sim().await;
+    let session = Session::new(sim.client(), AuthMethod::Token(ProvidedToken::from_env(&jwt)));
+    session.token().await.unwrap();
+    let facts = session.status().borrow().token.clone().unwrap();
+    assert_eq!(facts.expires_at, Some(Timestamp::from_second(exp).unwrap()), "exp dates a provided JWT");
+    assert_eq!(facts.jwt.len(), 1);
+    let (report, _) = report_for(&sim, "env-token").await;
+    let mut app = app_with("us-west-2", Grant::Provided, facts, report);
+    app.update(Event::Tick(Timestamp::now()));
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("access token RS256 (unverified): iss=https://idp.example sub=user-42 exp="), "{screen}");
+    assert!(screen.contains("in 59m") || screen.contains("in 1h00m"), "{screen}");
+    let payload = jwt.split('.').nth(1).unwrap();
+    assert!(!screen.contains(&payload[..24]), "the token itself is never shown, only its decoded claims");
+}
+
+#[tokio::test]
 async fn sign_in_prompt_masks_the_pasted_code() {
     let sim = start_sim().await;
     let (report, grant) = report_for(&sim, "supervisor").await;

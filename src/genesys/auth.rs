@@ -808,7 +808,7 @@ impl Session {
                         prompt.paste_problem = Some(problem);
                         self.status.send_modify(|st| st.phase = AuthPhase::AwaitingUser(Box::new(prompt.clone())));
                     }
-                    Some(UserInput::Cancel) | None => return Err(sign_in_error("sign-in cancelled")),
+                    Some(UserInput::Cancel) | None => return Err(sign_in_error("cancelled")),
                 },
                 _ = &mut deadline => {
                     return Err(sign_in_error(format!(
