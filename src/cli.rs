@@ -45,9 +45,21 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "GENESYSCLOUD_OAUTHCLIENT_ID", value_name = "ID")]
     pub client_id: Option<String>,
 
-    /// Sign-in method: client_credentials.
+    /// Sign-in method: client_credentials, pkce (a user, in a browser) or token (one another tool made).
     #[arg(long, global = true, value_name = "METHOD")]
     pub auth: Option<String>,
+
+    /// pkce: auto (loopback and paste), loopback, or paste (SSH: print the URL, paste the answer back).
+    #[arg(long, global = true, value_name = "MODE")]
+    pub auth_mode: Option<String>,
+
+    /// pkce: port of the loopback redirect http://127.0.0.1:<port>/callback (default 8085; 0 = any).
+    #[arg(long, global = true, value_name = "PORT")]
+    pub redirect_port: Option<u16>,
+
+    /// token: read the access token from this file (first line, or a token endpoint's JSON answer).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
 
     /// Queues to watch: names, globs or ids, comma-separated (default: all visible).
     #[arg(long, global = true, value_delimiter = ',', value_name = "LIST")]
@@ -61,7 +73,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub demo: bool,
 
-    /// Demo identity: wallboard, no-observations, home-division, … (`qtop sim --personas`).
+    /// Demo identity: wallboard, supervisor, agent, expiring, env-token, … (`qtop sim --personas`).
     #[arg(long = "as", global = true, value_name = "PERSONA", requires = "demo")]
     pub persona: Option<String>,
 
@@ -92,6 +104,8 @@ pub enum Command {
     Sim(SimArgs),
     /// List the regions and their hosts.
     Regions,
+    /// Forget the cached user token and revoke it (DELETE /api/v2/tokens/me).
+    Logout,
     /// Check config, region, sign-in and every endpoint qtop needs; print what to fix.
     Doctor(DoctorArgs),
     /// Explain an error: a Genesys error body, an OAuth error, a status line or a pasted snippet.

@@ -8,12 +8,17 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use crate::cli::GlobalArgs;
-use crate::genesys::auth::AuthMethod;
+use crate::genesys::auth::{AuthMethod, PkceMode, PkceSettings, ProvidedToken};
 use crate::genesys::queries::Selector;
 use crate::genesys::regions::{self, Hosts};
 use crate::genesys::secret::Secret;
+use crate::genesys::token_cache::{self, TokenCache};
 
 pub const SECRET_ENV: &str = "GENESYSCLOUD_OAUTHCLIENT_SECRET";
+pub const TOKEN_ENV: &str = "GENESYSCLOUD_ACCESS_TOKEN";
+/// Loopback port for the PKCE redirect unless configured: register
+/// `http://127.0.0.1:8085/callback` on the OAuth client.
+pub const DEFAULT_REDIRECT_PORT: u16 = 8085;
 pub const MIN_REFRESH: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -55,6 +60,16 @@ pub struct AuthSection {
     pub secret_file: Option<PathBuf>,
     /// Present only to give a precise error: secrets do not belong in the config file.
     pub client_secret: Option<String>,
+    /// pkce: loopback port of the redirect URI `http://127.0.0.1:<port>/callback` (0 = any).
+    pub redirect_port: Option<u16>,
+    /// pkce: "auto", "loopback" or "paste".
+    pub mode: Option<String>,
+    /// token: a file holding an access token (or a token endpoint's JSON answer).
+    pub token_file: Option<PathBuf>,
+    /// pkce: keep user tokens between runs (default true).
+    pub token_cache: Option<bool>,
+    /// Where the token cache lives (default: the OS cache dir, e.g. ~/.cache/qtop).
+    pub cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -90,6 +105,8 @@ pub struct Config {
 #[derive(Debug, Clone, Default)]
 pub struct Env {
     pub client_secret: Option<String>,
+    /// `GENESYSCLOUD_ACCESS_TOKEN`: a token another tool made.
+    pub access_token: Option<String>,
     pub no_color: bool,
     pub utf8_locale: bool,
 }
@@ -103,6 +120,7 @@ impl Env {
             .to_ascii_lowercase();
         Env {
             client_secret: std::env::var(SECRET_ENV).ok().filter(|s| !s.is_empty()),
+            access_token: std::env::var(TOKEN_ENV).ok().filter(|s| !s.trim().is_empty()),
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             // No locale at all (a bare SSH session, cron) is treated as UTF-8-capable; an
             // explicit non-UTF-8 locale (C, POSIX, latin1) is not.
@@ -189,29 +207,7 @@ impl Config {
                 "[auth] client_secret is not read from the config file (it would sit in plain text): remove it and set {SECRET_ENV} or [auth] secret_file (a file with mode 0600)"
             ));
         }
-        let method = flags.auth.as_deref().or(file.auth.method.as_deref()).unwrap_or("client_credentials");
-        let auth = match method {
-            "client_credentials" => {
-                let client_id = flags.client_id.clone().or(file.auth.client_id.clone()).filter(|s| !s.is_empty()).ok_or_else(|| {
-                    ConfigError(
-                        "[auth] client_id is missing: set it in the config, GENESYSCLOUD_OAUTHCLIENT_ID, or --client-id".into(),
-                    )
-                })?;
-                let secret = match (&env.client_secret, &file.auth.secret_file) {
-                    (Some(s), _) => Secret::new(s.clone()),
-                    (None, Some(path)) => read_secret_file(path)?,
-                    (None, None) => {
-                        return err(format!(
-                            "no client secret: set {SECRET_ENV} or [auth] secret_file for client '{client_id}'"
-                        ));
-                    }
-                };
-                AuthMethod::ClientCredentials { client_id, secret }
-            }
-            other => {
-                return err(format!("[auth] method = \"{other}\" is not supported; use \"client_credentials\""));
-            }
-        };
+        let auth = resolve_auth(&file.auth, flags, env, &hosts)?;
 
         let refresh = match (&flags.refresh, &file.monitor.refresh) {
             (Some(r), _) => parse_refresh(r, "--refresh")?,
@@ -233,6 +229,77 @@ impl Config {
         let ascii = flags.ascii || file.ui.ascii.unwrap_or(false) || !env.utf8_locale;
 
         Ok(Config { hosts, timezone, auth, refresh, queues, ascii, color, source })
+    }
+}
+
+fn client_id(flags: &GlobalArgs, auth: &AuthSection, what: &str) -> Result<String, ConfigError> {
+    flags.client_id.clone().or(auth.client_id.clone()).filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+        ConfigError(format!(
+            "[auth] client_id is missing ({what}): set it in the config, GENESYSCLOUD_OAUTHCLIENT_ID, or --client-id"
+        ))
+    })
+}
+
+/// `~/x` → `$HOME/x`, as people write paths in config files.
+fn expand_home(p: &Path) -> PathBuf {
+    match (p.strip_prefix("~"), std::env::var_os("HOME")) {
+        (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => p.to_path_buf(),
+    }
+}
+
+fn resolve_auth(auth: &AuthSection, flags: &GlobalArgs, env: &Env, hosts: &Hosts) -> Result<AuthMethod, ConfigError> {
+    let token_file = flags.token_file.clone().or(auth.token_file.clone());
+    let implied = if token_file.is_some() || env.access_token.is_some() { "token" } else { "client_credentials" };
+    let method = flags.auth.as_deref().or(auth.method.as_deref()).unwrap_or(implied);
+    let key = if flags.auth.is_some() { "--auth" } else { "[auth] method" };
+    match method {
+        "client_credentials" => {
+            let client_id = client_id(flags, auth, "the OAuth client with the Client Credentials grant")?;
+            let secret = match (&env.client_secret, &auth.secret_file) {
+                (Some(s), _) => Secret::new(s.clone()),
+                (None, Some(path)) => read_secret_file(&expand_home(path))?,
+                (None, None) => {
+                    return err(format!(
+                        "no client secret: set {SECRET_ENV} or [auth] secret_file for client '{client_id}'"
+                    ));
+                }
+            };
+            Ok(AuthMethod::ClientCredentials { client_id, secret })
+        }
+        "pkce" => {
+            let client_id = client_id(flags, auth, "the OAuth client with the Code Authorization / PKCE grant")?;
+            let mode_text = flags.auth_mode.as_deref().or(auth.mode.as_deref()).unwrap_or("auto");
+            let mode = PkceMode::parse(mode_text).ok_or_else(|| {
+                ConfigError(format!("[auth] mode = \"{mode_text}\" is not one of \"auto\", \"loopback\", \"paste\""))
+            })?;
+            let redirect_port = flags.redirect_port.or(auth.redirect_port).unwrap_or(DEFAULT_REDIRECT_PORT);
+            let cache = match auth.token_cache {
+                Some(false) => None,
+                _ => auth
+                    .cache_dir
+                    .as_deref()
+                    .map(expand_home)
+                    .or_else(token_cache::default_dir)
+                    .map(|dir| TokenCache::new(&dir, &hosts.label, &client_id)),
+            };
+            Ok(AuthMethod::Pkce(PkceSettings { client_id, redirect_port, mode, cache }))
+        }
+        "token" => match (&token_file, &env.access_token) {
+            (Some(path), _) => {
+                let where_ = if flags.token_file.is_some() { "--token-file" } else { "[auth] token_file" };
+                ProvidedToken::from_file(&expand_home(path))
+                    .map(AuthMethod::Token)
+                    .map_err(|e| ConfigError(format!("{where_} {e}")))
+            }
+            (None, Some(t)) => Ok(AuthMethod::Token(ProvidedToken::from_env(t))),
+            (None, None) => err(format!(
+                "{key} = \"token\" needs a token: set {TOKEN_ENV}, or pass --token-file FILE (or [auth] token_file)"
+            )),
+        },
+        other => {
+            err(format!("{key} = \"{other}\" is not supported; use \"client_credentials\", \"pkce\" or \"token\""))
+        }
     }
 }
 
@@ -270,7 +337,7 @@ mod tests {
     }
 
     fn env() -> Env {
-        Env { client_secret: Some("s3cret".into()), no_color: false, utf8_locale: true }
+        Env { client_secret: Some("s3cret".into()), access_token: None, no_color: false, utf8_locale: true }
     }
 
     #[test]
@@ -346,6 +413,59 @@ mod tests {
         assert!(read_secret_file(&p).unwrap_err().0.contains("chmod 600"));
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
         assert_eq!(read_secret_file(&p).unwrap().expose(), "abc");
+    }
+
+    #[test]
+    fn pkce_needs_a_client_id_and_takes_a_port_a_mode_and_a_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!(
+            "[org]\nregion = \"us-west-2\"\n[auth]\nmethod = \"pkce\"\nclient_id = \"cid\"\nmode = \"paste\"\nredirect_port = 9000\ncache_dir = \"{}\"\n",
+            dir.path().display()
+        );
+        let c = resolve(&text, GlobalArgs::default(), Env::default()).unwrap();
+        let AuthMethod::Pkce(p) = c.auth else { panic!("{:?}", c.auth) };
+        assert_eq!((p.client_id.as_str(), p.redirect_port, p.mode), ("cid", 9000, PkceMode::Paste));
+        assert_eq!(p.cache.unwrap().path, dir.path().join("tokens/us-west-2-cid.json"));
+        let flags = GlobalArgs { auth: Some("pkce".into()), client_id: Some("cid".into()), ..Default::default() };
+        let c = resolve("[org]\nregion = \"us-west-2\"\n[auth]\ntoken_cache = false\n", flags, Env::default()).unwrap();
+        assert!(c.auth.is_interactive());
+        let AuthMethod::Pkce(p) = c.auth else { panic!() };
+        assert_eq!((p.redirect_port, p.mode, p.cache), (DEFAULT_REDIRECT_PORT, PkceMode::Auto, None));
+    }
+
+    #[test]
+    fn auth_errors_name_the_key() {
+        let region = "[org]\nregion = \"us-west-2\"\n";
+        let cases = [
+            ("[auth]\nmethod = \"pkce\"\n", "client_id"),
+            ("[auth]\nmethod = \"pkce\"\nclient_id = \"c\"\nmode = \"browser\"\n", "[auth] mode"),
+            ("[auth]\nmethod = \"token\"\n", "GENESYSCLOUD_ACCESS_TOKEN"),
+            ("[auth]\nmethod = \"password\"\n", "[auth] method = \"password\""),
+            ("[auth]\nmethod = \"token\"\ntoken_file = \"/nonexistent/qtop-token\"\n", "[auth] token_file"),
+        ];
+        for (text, needle) in cases {
+            let e = resolve(&format!("{region}{text}"), GlobalArgs::default(), Env::default()).unwrap_err().0;
+            assert!(e.contains(needle), "{text:?} → {e}");
+            assert!(!e.contains('\n'), "multi-line error: {e}");
+        }
+    }
+
+    #[test]
+    fn an_access_token_in_the_environment_implies_the_token_method() {
+        let e = Env { access_token: Some("tok123".into()), ..Env::default() };
+        let c = resolve("[org]\nregion = \"us-west-2\"\n", GlobalArgs::default(), e.clone()).unwrap();
+        let AuthMethod::Token(t) = &c.auth else { panic!("{:?}", c.auth) };
+        assert_eq!(t.token.expose(), "tok123");
+        assert!(!format!("{:?}", c.auth).contains("tok123"));
+        // An explicit method still wins.
+        let e = Env { client_secret: Some("s".into()), ..e };
+        let c = resolve(
+            "[org]\nregion = \"us-west-2\"\n[auth]\nmethod = \"client_credentials\"\nclient_id = \"c\"\n",
+            GlobalArgs::default(),
+            e,
+        )
+        .unwrap();
+        assert!(matches!(c.auth, AuthMethod::ClientCredentials { .. }));
     }
 
     #[test]

@@ -1,8 +1,22 @@
 //! `--demo`: start the embedded simulated org and point an ordinary config at it. Nothing
 //! past this point knows it is a demo: qtop reaches the sim by HTTP at a base URL.
+//!
+//! A user persona signs in with the real authorization-code + PKCE flow; the only stand-in is
+//! the browser: [`PersonaBrowser`] fills in the sim's login form as the persona and follows
+//! the redirect to qtop's loopback listener, as a person at a browser would.
+
+use std::sync::Arc;
+
+use reqwest::Url;
+use reqwest::header::LOCATION;
 
 use crate::cli::GlobalArgs;
 use crate::config::{Env, FileConfig};
+use crate::genesys::auth::client_credentials;
+use crate::genesys::browser::Opener;
+use crate::genesys::client::{self, Client, ClientOptions};
+use crate::genesys::regions;
+use crate::genesys::secret::Secret;
 use crate::sim::org::{Org, Persona};
 use crate::sim::{self, SimHandle, SimOptions};
 
@@ -11,31 +25,137 @@ pub const DEFAULT_PERSONA: &str = "wallboard";
 pub struct Demo {
     pub sim: SimHandle,
     pub persona: String,
+    /// The browser a user persona signs in with (`None` for client personas).
+    pub opener: Option<Arc<dyn Opener>>,
+    /// The demo's token cache lives and dies with the demo.
+    _cache_dir: Option<tempfile::TempDir>,
+}
+
+/// A scripted browser: opens the sign-in page, submits the form as one user, follows the
+/// redirect. Used by the demo and by tests; sign-in code cannot tell it from a person.
+#[derive(Clone)]
+pub struct PersonaBrowser {
+    email: String,
+    password: Secret,
+    http: reqwest::Client,
+}
+
+impl PersonaBrowser {
+    pub fn new(email: &str, password: &str) -> PersonaBrowser {
+        client::ensure_tls();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("HTTP client builds with static settings");
+        PersonaBrowser { email: email.to_string(), password: Secret::new(password), http }
+    }
+
+    /// Sign in on the page at `authorize_url` and take the answer back to the redirect URI.
+    pub async fn sign_in(&self, authorize_url: &str) -> Result<(), String> {
+        let url = Url::parse(authorize_url).map_err(|e| format!("bad sign-in URL: {e}"))?;
+        let page = self.http.get(url.clone()).send().await.map_err(|e| e.to_string())?;
+        if let Some(to) = page.headers().get(LOCATION).and_then(|v| v.to_str().ok()) {
+            // The server refused the request outright and sent the browser back with an error.
+            let to = to.to_string();
+            self.http.get(&to).send().await.map_err(|e| e.to_string())?;
+            return Ok(());
+        }
+        if !page.status().is_success() {
+            return Err(format!("the sign-in page answered {}", page.status()));
+        }
+        // The login form posts the request's own parameters back with the credentials.
+        let mut form: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        form.push(("username".into(), self.email.clone()));
+        form.push(("password".into(), self.password.expose().into()));
+        form.push(("consent".into(), "allow".into()));
+        let mut action = url.clone();
+        action.set_query(None);
+        let resp = self.http.post(action).form(&form).send().await.map_err(|e| e.to_string())?;
+        let to = resp
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| format!("the sign-in page did not redirect ({}): wrong password?", resp.status()))?
+            .to_string();
+        self.http.get(&to).send().await.map_err(|e| format!("cannot reach the redirect target: {e}"))?;
+        Ok(())
+    }
+}
+
+impl Opener for PersonaBrowser {
+    fn open(&self, url: &str) -> Result<(), String> {
+        let handle = tokio::runtime::Handle::try_current().map_err(|_| "no async runtime".to_string())?;
+        let me = self.clone();
+        let url = url.to_string();
+        handle.spawn(async move {
+            // A failure leaves the sign-in waiting, as a person giving up in the browser would.
+            let _ = me.sign_in(&url).await;
+        });
+        Ok(())
+    }
+}
+
+fn persona_list(org: &Org) -> String {
+    org.personas().into_iter().map(|(n, _)| n).collect::<Vec<_>>().join(", ")
 }
 
 /// Start the sim and rewrite file/flags/env so the normal path signs in as the persona.
 pub async fn start(flags: &mut GlobalArgs, file: &mut FileConfig, env: &mut Env) -> Result<Demo, String> {
     let org = Org::demo();
     let persona = flags.persona.clone().unwrap_or_else(|| DEFAULT_PERSONA.to_string());
-    let client = match org.persona(&persona) {
-        Some(Persona::Client(c)) => org.clients[c].clone(),
-        _ => {
-            let names: Vec<String> = org.clients.iter().filter_map(|c| c.persona.clone()).collect();
-            return Err(format!("--as {persona}: no such demo persona; use one of: {}", names.join(", ")));
-        }
+    let Some(found) = org.persona(&persona) else {
+        return Err(format!("--as {persona}: no such demo persona; use one of: {}", persona_list(&org)));
     };
     let timezone = org.timezone_name.clone();
-    let opts = SimOptions { org, start: None, speed: flags.speed.unwrap_or(1.0), clock: None };
+    let opts = SimOptions { org: org.clone(), start: None, speed: flags.speed.unwrap_or(1.0), clock: None };
     let sim =
         sim::start(opts, sim::loopback()).await.map_err(|e| format!("cannot start the demo org on 127.0.0.1: {e}"))?;
     flags.base_url = Some(sim.base_url());
     flags.login_url = None;
     flags.region = None;
-    flags.client_id = Some(client.id.clone());
-    flags.auth = Some("client_credentials".into());
+    flags.token_file = None;
+    flags.auth_mode = None;
+    flags.redirect_port = None;
     file.org.base_url = None;
     file.org.timezone = Some(timezone);
     file.auth = Default::default();
-    env.client_secret = Some(client.secret.clone());
-    Ok(Demo { sim, persona })
+    env.access_token = None;
+    env.client_secret = None;
+    let mut demo = Demo { sim, persona, opener: None, _cache_dir: None };
+    match found {
+        Persona::Client(c) => {
+            let client = &org.clients[c];
+            if client.demo_sign_in.as_deref() == Some("provided_token") {
+                // Another tool signs in and hands the token over; qtop only ever sees the token.
+                let hosts = regions::override_hosts(&demo.sim.base_url(), None).map_err(|e| e.to_string())?;
+                let other_tool = Client::new(hosts, ClientOptions::default());
+                let token = client_credentials(&other_tool, &client.id, &Secret::new(client.secret.clone()))
+                    .await
+                    .map_err(|e| format!("the demo could not make a token for --as {}: {e}", demo.persona))?;
+                flags.auth = Some("token".into());
+                flags.client_id = None;
+                env.access_token = Some(token.access.expose().to_string());
+            } else {
+                flags.auth = Some("client_credentials".into());
+                flags.client_id = Some(client.id.clone());
+                env.client_secret = Some(client.secret.clone());
+            }
+        }
+        Persona::User(u) => {
+            let user = &org.users[u];
+            let ci = user.client.ok_or_else(|| format!("--as {}: the persona names no OAuth client", demo.persona))?;
+            let dir = tempfile::Builder::new()
+                .prefix("qtop-demo-")
+                .tempdir()
+                .map_err(|e| format!("cannot create the demo's token cache: {e}"))?;
+            flags.auth = Some("pkce".into());
+            flags.client_id = Some(org.clients[ci].id.clone());
+            file.auth.redirect_port = Some(0);
+            file.auth.mode = Some("loopback".into());
+            file.auth.cache_dir = Some(dir.path().to_path_buf());
+            demo.opener = Some(Arc::new(PersonaBrowser::new(&user.email, &user.password)));
+            demo._cache_dir = Some(dir);
+        }
+    }
+    Ok(demo)
 }

@@ -9,9 +9,17 @@ use crate::diagnose::{self, Diagnosis, ErrorFacts, Knowledge};
 use crate::genesys::auth::{Grant, Session};
 use crate::genesys::catalog::EndpointId;
 use crate::genesys::client::{ApiError, Auth, Request};
-use crate::genesys::models::TokenInfo;
 use crate::genesys::queries::{self, OBSERVATION_BATCH};
+use crate::genesys::token;
 use crate::ui::format::span;
+
+/// The calls behind the queue table (the token pane's own questions are optional).
+const TABLE_NEEDS: &[EndpointId] = &[
+    EndpointId::QueueObservations,
+    EndpointId::RoutingQueues,
+    EndpointId::ConversationAggregates,
+    EndpointId::QueueMembers,
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -122,23 +130,72 @@ pub async fn run(config: &Config, session: &Session) -> Report {
     };
     checks.push(ok("sign-in", format!("{} token {}{expiry}", token.grant, token.access.fingerprint())));
 
-    let me = Request::new(EndpointId::TokensMe).query("preserveIdleTTL", "true");
-    match session.call::<TokenInfo>(&me).await {
-        Ok(r) => {
-            let info = r.body;
-            let org = info.organization.as_ref().and_then(|o| o.name.clone()).unwrap_or_else(|| "?".into());
-            let client_name = info.oauth_client.as_ref().and_then(|c| c.name.clone());
-            k.client_name = client_name.clone();
-            k.scopes = Some(info.authorized_scope.clone());
-            let scopes = if token.grant == Grant::ClientCredentials {
-                "scopes do not limit client credentials: roles do".to_string()
-            } else if info.authorized_scope.is_empty() {
-                "no scopes".to_string()
-            } else {
-                format!("scopes {}", info.authorized_scope.join(" "))
-            };
-            let client = client_name.map(|n| format!(", OAuth client '{n}'")).unwrap_or_default();
-            checks.push(ok("token", format!("org '{org}'{client}; {scopes}")));
+    let mut division_note: Option<String> = None;
+    match token::inspect(session).await {
+        Ok(report) => {
+            k.learn(&report);
+            match &report.info {
+                Ok(info) => {
+                    let org = info.organization.as_ref().and_then(|o| o.name.clone()).unwrap_or_else(|| "?".into());
+                    let who = match (&k.user_name, &k.client_name) {
+                        (Some(u), _) => format!(", user '{u}'"),
+                        (None, Some(c)) => format!(", OAuth client '{c}'"),
+                        _ => String::new(),
+                    };
+                    let scopes = if token.grant == Grant::ClientCredentials {
+                        "scopes do not limit client credentials: roles do".to_string()
+                    } else if info.authorized_scope.is_empty() {
+                        "no scopes".to_string()
+                    } else {
+                        format!("scopes {}", info.authorized_scope.join(" "))
+                    };
+                    let roles = report.roles().map(|r| format!("; roles {}", r.join(", "))).unwrap_or_default();
+                    checks.push(ok("token", format!("org '{org}'{who}; {scopes}{roles}")));
+                }
+                Err(e) => checks.push(failed("token", e, &k)),
+            }
+            // What the roles predict for the calls the queue table needs; the probes below
+            // confirm it.
+            let needs: Vec<token::NeedRow> =
+                token::needs(&report).into_iter().filter(|n| TABLE_NEEDS.contains(&n.endpoint)).collect();
+            let refused: Vec<String> = needs
+                .iter()
+                .filter_map(|n| match &n.permission {
+                    token::Check::No(why) => Some(format!("{}: {why}", n.label)),
+                    _ => None,
+                })
+                .collect();
+            if !refused.is_empty() {
+                checks.push(Check {
+                    name: "roles",
+                    status: Status::Warn,
+                    detail: format!("by this token's roles these calls will be refused: {}", refused.join("; ")),
+                    diagnosis: None,
+                });
+            }
+            let scopes: Vec<String> = needs
+                .iter()
+                .filter_map(|n| match &n.scope {
+                    token::Check::No(why) => Some(format!("{}: {why}", n.label)),
+                    _ => None,
+                })
+                .collect();
+            if !scopes.is_empty() {
+                checks.push(Check {
+                    name: "scopes",
+                    status: Status::Warn,
+                    detail: format!(
+                        "refused only if the org enforces scopes (Admin > Settings): {}",
+                        scopes.join("; ")
+                    ),
+                    diagnosis: None,
+                });
+            }
+            division_note =
+                needs.iter().find(|n| n.endpoint == EndpointId::RoutingQueues).and_then(|n| match &n.permission {
+                    token::Check::Yes(Some(note)) if note.contains("not ") => Some(note.clone()),
+                    _ => None,
+                });
         }
         Err(e) => checks.push(failed("token", &e, &k)),
     }
@@ -167,7 +224,11 @@ pub async fn run(config: &Config, session: &Session) -> Report {
                     diagnosis: None,
                 });
             } else {
-                checks.push(ok("queues", format!("{} of {total} visible queues selected", picked.len())));
+                let hidden = division_note
+                    .as_ref()
+                    .map(|n| format!("; routing:queue:view held in {n}: queues elsewhere are hidden"))
+                    .unwrap_or_default();
+                checks.push(ok("queues", format!("{} of {total} visible queues selected{hidden}", picked.len())));
             }
             picked.into_iter().take(OBSERVATION_BATCH).map(|q| q.id).collect::<Vec<_>>()
         }

@@ -8,10 +8,14 @@ use ratatui::crossterm::event::KeyEvent;
 use crate::genesys::auth::AuthStatus;
 use crate::genesys::client::{ApiError, RateHeaders};
 use crate::genesys::queries::QueueNumbers;
+use crate::genesys::secret::Secret;
+use crate::genesys::token::TokenReport;
 
 #[derive(Debug, Clone)]
 pub enum Event {
     Key(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste): one event, never a run of key presses.
+    Paste(String),
     Resize(u16, u16),
     /// Wall-clock time moved (drives countdowns, ages and the ticking longest wait).
     Tick(Timestamp),
@@ -40,7 +44,8 @@ pub enum Activity {
 
 #[derive(Debug, Clone)]
 pub enum MonitorEvent {
-    Auth(AuthStatus),
+    /// Boxed: the status carries the token's facts and would make every event that big.
+    Auth(Box<AuthStatus>),
     Queues {
         queues: Vec<QueueInfo>,
         unmatched: Vec<String>,
@@ -65,10 +70,18 @@ pub enum MonitorEvent {
         rate: RateHeaders,
         at: Timestamp,
     },
+    /// What the API said about the current token (identity, scopes, roles).
+    TokenReport(Box<TokenReport>),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     RefreshNow,
     Quit,
+    /// Sign in again now (`a`).
+    ReAuth,
+    /// The line pasted into the sign-in prompt (it carries an authorization code).
+    SubmitPaste(Secret),
+    /// Give up the sign-in that waits for the browser or a paste.
+    CancelSignIn,
 }

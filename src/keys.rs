@@ -15,6 +15,8 @@ pub enum Action {
     Details,
     /// Close the detail view / leave the error log.
     Back,
+    ReAuth,
+    TokenPane,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +85,18 @@ pub const BINDINGS: &[Binding] = &[
         help: "details of the selected error: diagnosis, fix, ids, raw body",
     },
     Binding { keys: &[Key::Esc], action: Action::Back, bar: None, help: "close details / leave the error log" },
+    Binding {
+        keys: &[Key::Char('a')],
+        action: Action::ReAuth,
+        bar: Some("re-auth"),
+        help: "sign in again now (a fresh sign-in, or a new token)",
+    },
+    Binding {
+        keys: &[Key::Char('t')],
+        action: Action::TokenPane,
+        bar: Some("token"),
+        help: "show or hide the token pane (who, scopes, expiry)",
+    },
     Binding { keys: &[Key::Char('?')], action: Action::Help, bar: Some("help"), help: "show or hide this help" },
     Binding {
         keys: &[Key::Char('q'), Key::Ctrl('c')],

@@ -1,10 +1,12 @@
 //! qtop: a terminal monitor for Genesys Cloud queues that explains every refusal.
 
 pub mod app;
+pub mod auth_tasks;
 pub mod backoff;
 pub mod budget;
 pub mod cli;
 pub mod config;
+pub mod console_sign_in;
 pub mod demo;
 pub mod diagnose;
 pub mod doctor;

@@ -7,12 +7,12 @@ use std::io::{IsTerminal, Read};
 
 use qtop::cli::{Cli, Command, DoctorArgs, ExplainArgs, GlobalArgs, SimArgs};
 use qtop::config::{self, Config, Env};
-use qtop::genesys::auth::Grant;
-use qtop::genesys::auth::Session;
+use qtop::genesys::auth::{AuthMethod, Grant, Session};
+use qtop::genesys::browser::{Opener, SystemBrowser};
 use qtop::genesys::client::{Client, ClientOptions};
 use qtop::genesys::regions::REGIONS;
 use qtop::sim::{self, SimOptions, org::Org};
-use qtop::{demo, doctor, explain, tui};
+use qtop::{console_sign_in, demo, doctor, explain, tui};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -48,6 +48,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Some(Command::Sim(args)) => run_sim(args).await,
         Some(Command::Doctor(args)) => run_doctor(cli.global, args).await,
         Some(Command::Explain(args)) => run_explain(args),
+        Some(Command::Logout) => run_logout(cli.global).await,
         None => run_tui(cli.global).await,
     }
 }
@@ -60,7 +61,14 @@ async fn prepare(mut flags: GlobalArgs) -> Result<(Config, Arc<Session>, Option<
     let demo = if flags.demo { Some(demo::start(&mut flags, &mut file, &mut env).await?) } else { None };
     let config = Config::resolve(file, source, &flags, &env).map_err(|e| e.to_string())?;
     let client = Client::new(config.hosts.clone(), ClientOptions::default());
-    let session = Arc::new(Session::new(client, config.auth.clone()));
+    let opener: Arc<dyn Opener> =
+        demo.as_ref().and_then(|d| d.opener.clone()).unwrap_or_else(|| Arc::new(SystemBrowser));
+    let session = Arc::new(Session::new(client, config.auth.clone()).with_opener(opener));
+    // A user signs in before the TUI takes the terminal: the browser prompt and a pasted
+    // answer need a plain terminal.
+    if config.auth.is_interactive() {
+        console_sign_in::sign_in(session.clone(), &config.hosts.label).await?;
+    }
     Ok((config, session, demo))
 }
 
@@ -120,6 +128,51 @@ fn read_stdin() -> Result<String, String> {
     let mut s = String::new();
     std::io::stdin().take(1 << 20).read_to_string(&mut s).map_err(|e| format!("cannot read standard input: {e}"))?;
     Ok(s)
+}
+
+/// `qtop logout`: revoke the cached user token (or a provided one) and delete the cache file.
+async fn run_logout(flags: GlobalArgs) -> Result<ExitCode, String> {
+    if flags.demo {
+        return Err("logout: the demo keeps no tokens after it exits; nothing to do".into());
+    }
+    let (file, source) = config::load_file(flags.config.as_deref()).map_err(|e| e.to_string())?;
+    let config = Config::resolve(file, source, &flags, &Env::from_process()).map_err(|e| e.to_string())?;
+    let client = Client::new(config.hosts.clone(), ClientOptions::default());
+    let session = Session::new(client, config.auth.clone());
+    match &config.auth {
+        AuthMethod::ClientCredentials { .. } => {
+            println!("qtop: client-credentials tokens are never cached; nothing to forget");
+        }
+        AuthMethod::Token(_) => {
+            session.token().await.map_err(|e| e.summary())?;
+            revoke(&session, "the provided token", &config.hosts.label).await;
+        }
+        AuthMethod::Pkce(settings) => {
+            let Some(cache) = &settings.cache else {
+                println!("qtop: the token cache is off ([auth] token_cache = false); nothing to forget");
+                return Ok(ExitCode::SUCCESS);
+            };
+            if session.adopt_cached() {
+                revoke(&session, "the cached token", &config.hosts.label).await;
+            } else {
+                println!("qtop: no cached token for client {} at {}", settings.client_id, config.hosts.label);
+            }
+            match cache.delete() {
+                Ok(true) => println!("qtop: deleted {}", cache.path.display()),
+                Ok(false) => {}
+                Err(e) => return Err(format!("cannot delete {}: {e}", cache.path.display())),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn revoke(session: &Session, what: &str, org: &str) {
+    match session.revoke().await {
+        Ok(()) => println!("qtop: revoked {what} at {org}"),
+        Err(e) if e.status() == Some(401) => println!("qtop: {what} had already expired or been revoked"),
+        Err(e) => println!("qtop: could not revoke {what}: {}", e.summary()),
+    }
 }
 
 async fn run_sim(args: SimArgs) -> Result<ExitCode, String> {

@@ -44,7 +44,10 @@ pub fn queue_info(q: &Queue) -> QueueInfo {
 }
 
 fn activity_of(e: &ApiError, otherwise: Activity) -> Activity {
-    if e.request.endpoint == EndpointId::OAuthToken { Activity::SignIn } else { otherwise }
+    match e.request.endpoint {
+        EndpointId::OAuthToken | EndpointId::OAuthAuthorize => Activity::SignIn,
+        _ => otherwise,
+    }
 }
 
 impl Monitor {
@@ -68,8 +71,9 @@ impl Monitor {
                     tokio::select! {
                         _ = tokio::time::sleep(wait) => {}
                         cmd = commands.recv() => match cmd {
-                            Some(Command::RefreshNow) => {}
                             Some(Command::Quit) | None => return,
+                            // Sign-in commands go to the session directly (see auth_tasks).
+                            Some(_) => {}
                         },
                     }
                 }
@@ -97,6 +101,7 @@ impl Monitor {
                         if !self.poll_all(&batches, &mut in_flight, &mut polls, None).await { return; }
                     }
                     Some(Command::Quit) | None => return,
+                    Some(_) => {}
                 },
                 Some(done) = polls.join_next(), if !polls.is_empty() => {
                     let Ok((batch, ids, result)) = done else { continue };
@@ -220,7 +225,7 @@ async fn forward_auth(session: Arc<Session>, events: mpsc::Sender<Event>) {
     let mut rx = session.status();
     loop {
         let status = rx.borrow_and_update().clone();
-        if events.send(Event::Monitor(MonitorEvent::Auth(status))).await.is_err() {
+        if events.send(Event::Monitor(MonitorEvent::Auth(Box::new(status)))).await.is_err() {
             return;
         }
         if rx.changed().await.is_err() {

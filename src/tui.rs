@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use jiff::Timestamp;
-use ratatui::crossterm::event::{Event as TermEvent, EventStream};
+use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event as TermEvent, EventStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use crate::app::App;
+use crate::auth_tasks::{self, AuthCommands};
 use crate::config::Config;
 use crate::event::{Command, Event};
 use crate::genesys::auth::Session;
@@ -23,14 +24,20 @@ struct TerminalGuard;
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        ratatui::restore();
+        restore();
     }
+}
+
+/// Put the terminal back, bracketed paste included.
+fn restore() {
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+    ratatui::restore();
 }
 
 /// Replace the default panic output (and its backtrace) with a restored terminal and one line.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        ratatui::restore();
+        restore();
         let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
         let what = info
             .payload()
@@ -54,6 +61,9 @@ pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> 
         events: ev_tx.clone(),
     };
     tasks.spawn(monitor.run(cmd_rx));
+    tasks.spawn(auth_tasks::keep_alive(session.clone()));
+    tasks.spawn(auth_tasks::report_tokens(session.clone(), ev_tx.clone()));
+    let auth_commands = AuthCommands::new(session.clone(), ev_tx.clone());
     tasks.spawn(read_input(ev_tx.clone()));
     tasks.spawn(tick(ev_tx.clone()));
     tasks.spawn(signals(ev_tx.clone()));
@@ -61,11 +71,16 @@ pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> 
 
     let mut terminal = ratatui::init();
     let _guard = TerminalGuard;
+    // A paste arrives as one event, so pasted text can never act as hotkeys.
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), EnableBracketedPaste);
+    let height = terminal.size().map(|s| s.height).unwrap_or(ui::MIN_HEIGHT);
     let mut app = App::new(config.hosts.label.clone(), session.method().grant(), config.refresh, Timestamp::now());
     app.ascii = config.ascii;
     app.color = config.color;
     app.knowledge.client_id = session.method().client_id().map(String::from);
     app.knowledge.login_host = config.hosts.login.host_str().map(String::from);
+    app.height = height;
+    app.tz = jiff::tz::TimeZone::system();
 
     terminal.draw(|f| ui::draw(f, &app))?;
     while let Some(ev) = ev_rx.recv().await {
@@ -74,7 +89,7 @@ pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> 
         while let Ok(ev) = ev_rx.try_recv() {
             commands.extend(app.update(ev));
         }
-        for c in commands {
+        for c in commands.into_iter().filter_map(|c| auth_commands.handle(c)) {
             // A full command queue means the same request is already waiting.
             let _ = cmd_tx.try_send(c);
         }
@@ -94,6 +109,7 @@ async fn read_input(tx: mpsc::Sender<Event>) {
     while let Some(item) = stream.next().await {
         let ev = match item {
             Ok(TermEvent::Key(k)) => Event::Key(k),
+            Ok(TermEvent::Paste(text)) => Event::Paste(text),
             Ok(TermEvent::Resize(w, h)) => Event::Resize(w, h),
             Ok(_) => continue,
             Err(_) => Event::Quit("terminal input failed"),

@@ -45,16 +45,18 @@ fn signed_in(now: Timestamp) -> AuthStatus {
             obtained_at: now,
             expires_at: Some(now + jiff::SignedDuration::from_secs(86_399)),
             renewable: true,
+            ..Default::default()
         }),
         signed_in_at: Some(now),
         sign_ins: 1,
+        ..Default::default()
     }
 }
 
 fn base() -> App {
     let now = t("2026-11-25T10:30:00Z");
     let mut app = App::new("us-west-2".into(), Grant::ClientCredentials, Duration::from_secs(1), now);
-    app.update(Event::Monitor(MonitorEvent::Auth(signed_in(now))));
+    app.update(Event::Monitor(MonitorEvent::Auth(Box::new(signed_in(now)))));
     app
 }
 
@@ -160,12 +162,13 @@ fn longest_wait_ticks_between_polls() {
 fn signing_in() {
     let now = t("2026-11-25T10:30:00Z");
     let mut app = App::new("us-west-2".into(), Grant::ClientCredentials, Duration::from_secs(1), now);
-    app.update(Event::Monitor(MonitorEvent::Auth(AuthStatus {
+    app.update(Event::Monitor(MonitorEvent::Auth(Box::new(AuthStatus {
         phase: AuthPhase::SigningIn,
         token: None,
         signed_in_at: None,
         sign_ins: 0,
-    })));
+        ..Default::default()
+    }))));
     insta::assert_snapshot!(render(&app, 80, 24));
 }
 
@@ -173,12 +176,13 @@ fn signing_in() {
 fn sign_in_failed() {
     let now = t("2026-11-25T10:30:00Z");
     let mut app = App::new("eu-west-1".into(), Grant::ClientCredentials, Duration::from_secs(1), now);
-    app.update(Event::Monitor(MonitorEvent::Auth(AuthStatus {
+    app.update(Event::Monitor(MonitorEvent::Auth(Box::new(AuthStatus {
         phase: AuthPhase::Failed("400 invalid_client: authentication failed".into()),
         token: None,
         signed_in_at: None,
         sign_ins: 0,
-    })));
+        ..Default::default()
+    }))));
     insta::assert_snapshot!(render(&app, 80, 24));
 }
 

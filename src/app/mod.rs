@@ -13,6 +13,7 @@ use crate::genesys::queries::QueueNumbers;
 use crate::keys::{self, Action};
 
 mod errors;
+pub mod token;
 pub use errors::{ERROR_LOG_CAP, ErrorEntry, ErrorLog, Severity};
 
 #[derive(Debug, Clone)]
@@ -76,6 +77,11 @@ pub struct App {
     pub error_detail: bool,
     pub error_detail_scroll: usize,
     pub show_help: bool,
+    pub token: token::TokenPane,
+    /// Terminal rows, for panes that show only when there is room.
+    pub height: u16,
+    /// Where clock times are shown (the machine's zone in the TUI; UTC in tests).
+    pub tz: jiff::tz::TimeZone,
     pub ascii: bool,
     pub color: bool,
     pub should_quit: bool,
@@ -90,7 +96,7 @@ impl App {
             org_label,
             grant,
             refresh,
-            auth: AuthStatus { phase: AuthPhase::NotSignedIn, token: None, signed_in_at: None, sign_ins: 0 },
+            auth: AuthStatus::default(),
             queues: vec![],
             queues_loaded: false,
             unmatched: vec![],
@@ -106,6 +112,9 @@ impl App {
             error_detail: false,
             error_detail_scroll: 0,
             show_help: false,
+            token: token::TokenPane::default(),
+            height: crate::ui::MIN_HEIGHT,
+            tz: jiff::tz::TimeZone::UTC,
             ascii: false,
             color: true,
             should_quit: false,
@@ -142,11 +151,31 @@ impl App {
 
     pub fn update(&mut self, event: Event) -> Vec<Command> {
         match event {
-            Event::Key(k) => match keys::action_for(&k) {
-                Some(a) => self.act(a),
-                None => vec![],
-            },
-            Event::Resize(..) => {
+            Event::Key(k) => {
+                if let AuthPhase::AwaitingUser(prompt) = &self.auth.phase
+                    && let Some(commands) = self.token.prompt_key(prompt, &k)
+                {
+                    self.dirty = true;
+                    return commands;
+                }
+                match keys::action_for(&k) {
+                    Some(a) => self.act(a),
+                    None => vec![],
+                }
+            }
+            Event::Paste(text) => {
+                // Pasted text is input for the sign-in prompt and nothing else: a pasted
+                // address must never act as a run of hotkeys (its `q` would quit).
+                if let AuthPhase::AwaitingUser(prompt) = &self.auth.phase
+                    && prompt.accepts_paste
+                {
+                    self.token.paste_text(&text);
+                    self.dirty = true;
+                }
+                vec![]
+            }
+            Event::Resize(_, h) => {
+                self.height = h;
                 self.dirty = true;
                 vec![]
             }
@@ -231,12 +260,26 @@ impl App {
                 self.show_help = !self.show_help;
                 vec![]
             }
+            Action::ReAuth => vec![Command::ReAuth],
+            Action::TokenPane => {
+                self.token.toggle(self.height);
+                vec![]
+            }
         }
     }
 
     fn on_monitor(&mut self, m: MonitorEvent) {
         match m {
-            MonitorEvent::Auth(status) => self.auth = status,
+            MonitorEvent::Auth(status) => {
+                if !matches!(status.phase, AuthPhase::AwaitingUser(_)) {
+                    self.token.paste = Default::default();
+                }
+                self.auth = *status;
+            }
+            MonitorEvent::TokenReport(report) => {
+                self.knowledge.learn(&report);
+                self.token.on_report(report);
+            }
             MonitorEvent::Queues { queues, unmatched, .. } => {
                 let mut rows: Vec<QueueRow> = queues
                     .into_iter()
@@ -367,6 +410,22 @@ mod tests {
         let e = a.errors.get(0).unwrap();
         assert_eq!((e.count, e.first_seen, e.last_seen), (3, t("2026-11-25T10:00:01Z"), t("2026-11-25T10:00:03Z")));
         assert!(matches!(a.health(), Health::Failing(_)));
+    }
+
+    #[test]
+    fn pasted_text_feeds_the_sign_in_prompt_and_is_never_a_hotkey() {
+        use crate::genesys::auth::SignInPrompt;
+        let mut a = app();
+        assert_eq!(a.update(Event::Paste("q".into())), vec![]);
+        assert!(!a.should_quit, "a paste outside the prompt is ignored, not typed");
+        let mut status = a.auth.clone();
+        status.phase = AuthPhase::AwaitingUser(Box::new(SignInPrompt { accepts_paste: true, ..Default::default() }));
+        a.update(Event::Monitor(MonitorEvent::Auth(Box::new(status))));
+        a.update(Event::Paste("http://127.0.0.1/callback?code=xq\n".into()));
+        assert_eq!(a.token.paste.text(), "http://127.0.0.1/callback?code=xq");
+        assert!(!a.should_quit);
+        let out = a.update(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+        assert!(matches!(&out[..], [Command::SubmitPaste(_)]), "{out:?}");
     }
 
     #[test]

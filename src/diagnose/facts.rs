@@ -34,6 +34,9 @@ pub enum Transport {
     Broken(String),
     /// A 2xx body that did not decode.
     Unreadable(String),
+    /// The sign-in did not complete on our side (cancelled, timed out, state mismatch, token
+    /// file unreadable): no server refused anything.
+    SignIn(String),
 }
 
 impl ErrorFacts {
@@ -67,6 +70,7 @@ impl ErrorFacts {
             ErrorKind::Timeout => f.transport = Some(Transport::Timeout),
             ErrorKind::Connect { detail } => f.transport = Some(Transport::Connect(detail.clone())),
             ErrorKind::Transport { detail } => f.transport = Some(Transport::Broken(detail.clone())),
+            ErrorKind::SignIn { detail } => f.transport = Some(Transport::SignIn(detail.clone())),
         }
         f
     }

@@ -36,6 +36,7 @@ pub enum Cause {
     BadRequest,
     Network,
     Unreadable,
+    SignInIncomplete,
     NotAuthorized,
     Unknown,
 }
@@ -62,6 +63,7 @@ impl Cause {
             Cause::BadRequest => "request refused as invalid",
             Cause::Network => "network problem",
             Cause::Unreadable => "unreadable response",
+            Cause::SignInIncomplete => "sign-in not completed",
             Cause::NotAuthorized => "not authorized (cause not named by the API)",
             Cause::Unknown => "unrecognised error",
         }
@@ -100,6 +102,31 @@ pub struct Knowledge {
     pub division_names: BTreeMap<String, String>,
     /// Where qtop signs in (`login.mypurecloud.ie`), for wrong-region advice.
     pub login_host: Option<String>,
+}
+
+impl Knowledge {
+    /// Take in what the API said about the token (tokens/me, users/me, subjects/me, the
+    /// OAuth client), keeping what was known before where the API could not say.
+    pub fn learn(&mut self, report: &crate::genesys::token::TokenReport) {
+        self.grant = Some(report.grant);
+        if let Ok(info) = &report.info {
+            self.scopes = Some(info.authorized_scope.clone());
+            if let Some(c) = &info.oauth_client {
+                self.client_name = c.name.clone().or(self.client_name.take());
+                self.client_id = c.id.clone().or(self.client_id.take());
+            }
+        }
+        if let Some(Ok(user)) = &report.user {
+            self.user_name = user.name.clone().or(user.email.clone()).or(self.user_name.take());
+        }
+        if let Some(Ok(client)) = &report.client {
+            self.client_name = client.name.clone().or(self.client_name.take());
+        }
+        if let Some(held) = report.held() {
+            self.permissions = Some(held.perms.into_iter().map(|(p, _)| p).collect());
+        }
+        self.division_names.extend(report.division_names());
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -279,6 +306,15 @@ fn transport(t: &Transport, f: &ErrorFacts) -> Diagnosis {
             Cause::Network,
             format!("connection broke mid-answer: {detail}"),
             "usually passing (a reset by a proxy or load balancer); qtop retries",
+        ),
+        Transport::SignIn(detail) => Diagnosis::new(
+            Cause::SignInIncomplete,
+            format!("sign-in did not complete: {detail}"),
+            if detail.contains("state") {
+                "the redirect did not come from this sign-in attempt (a stale or forged link): press a and use the new address"
+            } else {
+                "press a to sign in again"
+            },
         ),
         Transport::Unreadable(detail) => Diagnosis::new(
             Cause::Unreadable,

@@ -303,6 +303,17 @@ fn cases() -> Vec<Case> {
             fix: &["network"],
         },
         Case {
+            name: "sign-in with a foreign state",
+            facts: ErrorFacts {
+                transport: Some(Transport::SignIn("state mismatch: the redirect belongs to another attempt".into())),
+                ..Default::default()
+            },
+            know: supervisor(&[]),
+            cause: Cause::SignInIncomplete,
+            missing: &[],
+            fix: &["press a"],
+        },
+        Case {
             name: "truncated body",
             facts: truncated,
             know: wallboard(),
@@ -371,6 +382,7 @@ fn every_cause_is_reached_by_some_case() {
         Cause::NotFound,
         Cause::Network,
         Cause::Unreadable,
+        Cause::SignInIncomplete,
         Cause::NotAuthorized,
         Cause::Unknown,
     ] {

@@ -1,24 +1,36 @@
 //! Signing in and keeping a token alive.
 //!
-//! [`Session`] owns the current token and is the only thing that attaches it to a request:
-//! it signs in on first use, renews before expiry, and on a 401 re-authenticates once and
-//! retries once (never a loop).
+//! [`Session`] owns the current token and is the only thing that attaches it to a request. It
+//! signs in on first use (client credentials, a cached or refreshed user token, the
+//! authorization-code + PKCE flow, or a token someone else made), renews before expiry, and on
+//! a 401 re-authenticates once and retries once (never a loop).
+//!
+//! While a renewal runs, callers keep using the still-valid token: only an expired (or absent)
+//! token makes a caller wait for the sign-in lock.
 
 use std::fmt;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use serde::de::DeserializeOwned;
-use tokio::sync::{Mutex, watch};
+use tokio::sync::{Mutex, mpsc, watch};
 
+use super::browser::{Opener, SystemBrowser};
 use super::catalog::EndpointId;
-use super::client::{ApiError, Auth, Client, Request, Response, ResponseMeta};
+use super::client::{ApiError, Auth, Client, ErrorKind, Request, Response, ResponseMeta};
+use super::loopback::{self, Verdict};
 use super::models::TokenResponse;
+use super::pkce::{self, Attempt, Callback};
 use super::secret::Secret;
+use super::token::{JwtFacts, decode_jwt};
+use super::token_cache::{CachedToken, TokenCache};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Grant {
+    #[default]
     ClientCredentials,
     /// Authorization code with PKCE: a user token.
     AuthorizationCode,
@@ -46,13 +58,45 @@ impl fmt::Display for Grant {
     }
 }
 
+/// How the current token came to be.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum TokenSource {
+    #[default]
+    SignIn,
+    /// Read back from the token cache.
+    Cache,
+    /// Renewed with the refresh token.
+    Refresh,
+    /// Client credentials asked again.
+    Reissue,
+    /// `GENESYSCLOUD_ACCESS_TOKEN`.
+    Env,
+    /// `--token-file` / `[auth] token_file`.
+    File(PathBuf),
+}
+
+impl fmt::Display for TokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenSource::SignIn => f.write_str("signed in"),
+            TokenSource::Cache => f.write_str("from the token cache"),
+            TokenSource::Refresh => f.write_str("refreshed"),
+            TokenSource::Reissue => f.write_str("re-requested"),
+            TokenSource::Env => f.write_str("from GENESYSCLOUD_ACCESS_TOKEN"),
+            TokenSource::File(p) => write!(f, "from {}", p.display()),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Token {
     pub access: Secret,
     pub refresh: Option<Secret>,
+    pub id_token: Option<Secret>,
     pub grant: Grant,
+    pub source: TokenSource,
     pub obtained_at: Timestamp,
-    /// `None` when the lifetime is unknown (a provided token not yet checked).
+    /// `None` when the lifetime is unknown (an opaque provided token).
     pub expires_at: Option<Timestamp>,
 }
 
@@ -72,20 +116,39 @@ impl Token {
         Token {
             access: Secret::new(body.access_token),
             refresh: body.refresh_token.filter(|r| !r.is_empty()).map(Secret::new),
+            id_token: body.id_token.filter(|t| !t.is_empty()).map(Secret::new),
             grant,
+            source: TokenSource::SignIn,
             obtained_at: now,
             expires_at: now.checked_add(lifetime).ok(),
         }
     }
 
+    fn with_source(mut self, source: TokenSource) -> Self {
+        self.source = source;
+        self
+    }
+
     pub fn facts(&self) -> TokenFacts {
+        let mut jwt: Vec<JwtFacts> = decode_jwt("access token", self.access.expose()).into_iter().collect();
+        if let Some(id) = &self.id_token {
+            jwt.extend(decode_jwt("id_token", id.expose()));
+        }
         TokenFacts {
             grant: self.grant,
             fingerprint: self.access.fingerprint(),
             obtained_at: self.obtained_at,
             expires_at: self.expires_at,
             renewable: self.grant != Grant::Provided,
+            source: self.source.clone(),
+            refresh_fingerprint: self.refresh.as_ref().map(Secret::fingerprint),
+            renew_at: None,
+            jwt,
         }
+    }
+
+    fn is_expired(&self, now: Timestamp) -> bool {
+        self.expires_at.is_some_and(|e| now >= e)
     }
 
     fn needs_renewal(&self, now: Timestamp, margin: Duration) -> bool {
@@ -96,72 +159,334 @@ impl Token {
             None => false,
         }
     }
+
+    fn cached(&self) -> CachedToken {
+        CachedToken {
+            access: self.access.clone(),
+            refresh: self.refresh.clone(),
+            obtained_at: self.obtained_at,
+            expires_at: self.expires_at,
+        }
+    }
 }
 
 /// What may be shown about a token: never the token itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TokenFacts {
     pub grant: Grant,
     pub fingerprint: String,
     pub obtained_at: Timestamp,
     pub expires_at: Option<Timestamp>,
     pub renewable: bool,
+    pub source: TokenSource,
+    pub refresh_fingerprint: Option<String>,
+    /// When qtop will renew it (expiry minus the renew margin).
+    pub renew_at: Option<Timestamp>,
+    /// Decoded claims when the access token (or an id_token) is a JWT.
+    pub jwt: Vec<JwtFacts>,
+}
+
+/// How the authorization-code flow meets the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PkceMode {
+    /// Listen on loopback, open a browser when there is one, and accept a pasted address too.
+    #[default]
+    Auto,
+    /// Only the loopback redirect (the browser runs on this machine).
+    Loopback,
+    /// Only a pasted address or code (SSH, no browser here).
+    Paste,
+}
+
+impl PkceMode {
+    pub fn parse(s: &str) -> Option<PkceMode> {
+        match s {
+            "auto" => Some(PkceMode::Auto),
+            "loopback" => Some(PkceMode::Loopback),
+            "paste" => Some(PkceMode::Paste),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PkceSettings {
+    pub client_id: String,
+    /// Loopback port for `http://127.0.0.1:<port>/callback` (0 = any free port).
+    pub redirect_port: u16,
+    pub mode: PkceMode,
+    pub cache: Option<TokenCache>,
+}
+
+/// A token made by something else.
+#[derive(Clone)]
+pub struct ProvidedToken {
+    pub token: Secret,
+    pub source: TokenSource,
+    pub obtained_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+}
+
+impl fmt::Debug for ProvidedToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProvidedToken")
+            .field("token", &self.token)
+            .field("source", &self.source)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+impl ProvidedToken {
+    /// From `GENESYSCLOUD_ACCESS_TOKEN`: expiry known only when it is a JWT with `exp`.
+    pub fn from_env(value: &str) -> ProvidedToken {
+        let token = value.trim();
+        ProvidedToken {
+            expires_at: decode_jwt("access token", token).and_then(|j| j.expires_at),
+            token: Secret::new(token),
+            source: TokenSource::Env,
+            obtained_at: Timestamp::now(),
+        }
+    }
+
+    /// A file holding the token on its first line, or a token endpoint's JSON answer
+    /// (`{"access_token": …, "expires_in": …}`, whose expiry counts from the file's mtime).
+    pub fn from_file(path: &Path) -> Result<ProvidedToken, String> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if let Ok(meta) = std::fs::metadata(path) {
+                let mode = meta.permissions().mode() & 0o777;
+                if mode & 0o077 != 0 {
+                    return Err(format!(
+                        "{} is readable by other users (mode {mode:o}): run chmod 600 {}",
+                        path.display(),
+                        path.display()
+                    ));
+                }
+            }
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{} cannot be read: {e}", path.display()))?;
+        let written: Timestamp = std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| Timestamp::try_from(t).ok())
+            .unwrap_or_else(Timestamp::now);
+        let trimmed = text.trim();
+        let (token, expires_at) = if trimmed.starts_with('{') {
+            let body: TokenResponse = serde_json::from_str(trimmed).map_err(|e| {
+                format!(
+                    "{} looks like JSON but is not a token response ({e}); put the bare token in it",
+                    path.display()
+                )
+            })?;
+            let exp = written.checked_add(SignedDuration::from_secs(body.expires_in.min(i64::MAX as u64) as i64)).ok();
+            (body.access_token, exp)
+        } else {
+            let line = trimmed.lines().next().unwrap_or("").trim().to_string();
+            let exp = decode_jwt("access token", &line).and_then(|j| j.expires_at);
+            (line, exp)
+        };
+        if token.is_empty() || token.contains(char::is_whitespace) {
+            return Err(format!("{} holds no access token: put the token on its first line", path.display()));
+        }
+        Ok(ProvidedToken {
+            token: Secret::new(token),
+            source: TokenSource::File(path.to_path_buf()),
+            obtained_at: written,
+            expires_at,
+        })
+    }
+
+    fn token(&self) -> Token {
+        Token {
+            access: self.token.clone(),
+            refresh: None,
+            id_token: None,
+            grant: Grant::Provided,
+            source: self.source.clone(),
+            obtained_at: self.obtained_at,
+            expires_at: self.expires_at,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
 pub enum AuthMethod {
     ClientCredentials { client_id: String, secret: Secret },
+    Pkce(PkceSettings),
+    Token(ProvidedToken),
 }
 
 impl AuthMethod {
     pub fn grant(&self) -> Grant {
         match self {
             AuthMethod::ClientCredentials { .. } => Grant::ClientCredentials,
+            AuthMethod::Pkce(_) => Grant::AuthorizationCode,
+            AuthMethod::Token(_) => Grant::Provided,
         }
     }
 
     pub fn client_id(&self) -> Option<&str> {
         match self {
             AuthMethod::ClientCredentials { client_id, .. } => Some(client_id),
+            AuthMethod::Pkce(s) => Some(&s.client_id),
+            AuthMethod::Token(_) => None,
+        }
+    }
+
+    /// Signing in may need the person at the keyboard (a browser, a paste).
+    pub fn is_interactive(&self) -> bool {
+        matches!(self, AuthMethod::Pkce(_))
+    }
+
+    pub fn cache(&self) -> Option<&TokenCache> {
+        match self {
+            AuthMethod::Pkce(s) => s.cache.as_ref(),
+            _ => None,
         }
     }
 }
 
+/// What the user is asked to do while the authorization-code flow waits.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SignInPrompt {
+    /// The sign-in page: carries the PKCE challenge and the state, never the verifier.
+    pub authorize_url: String,
+    /// The loopback redirect qtop listens on, when it does.
+    pub listening: Option<String>,
+    /// `None`: a browser was opened; `Some(why)`: it could not be.
+    pub browser_problem: Option<String>,
+    pub accepts_paste: bool,
+    /// Why the last pasted line was not usable.
+    pub paste_problem: Option<String>,
+}
+
 /// Where sign-in stands, published on a watch channel for the UI.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum AuthPhase {
+    #[default]
     NotSignedIn,
     SigningIn,
+    /// The authorization-code flow waits for the browser or a pasted address.
+    AwaitingUser(Box<SignInPrompt>),
     SignedIn,
     Failed(String),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How the last renewal went.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RenewalState {
+    pub in_progress: bool,
+    /// When and how the last successful renewal (or sign-in) happened.
+    pub last_ok: Option<(Timestamp, TokenSource)>,
+    /// The last failed attempt and why (cleared by the next success).
+    pub last_failure: Option<(Timestamp, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AuthStatus {
     pub phase: AuthPhase,
     pub token: Option<TokenFacts>,
     pub signed_in_at: Option<Timestamp>,
     pub sign_ins: u32,
+    pub renewal: RenewalState,
+    /// The token cache could not be written (the token still works; the next start signs in).
+    pub cache_problem: Option<String>,
 }
+
+/// Typed by the person at the keyboard during the authorization-code flow.
+#[derive(Debug)]
+enum UserInput {
+    Pasted(Secret),
+    Cancel,
+}
+
+/// Why a renewal is happening.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trigger {
+    /// No token yet.
+    First,
+    /// Inside the renew margin.
+    Due,
+    /// The API answered 401 to this token.
+    Rejected,
+    /// The user asked (`a`).
+    User,
+}
+
+/// After a failed renewal, wait this long before trying again while the token still works.
+const RETRY_RENEWAL_AFTER: SignedDuration = SignedDuration::from_secs(10);
+/// How long the authorization-code flow waits for the browser or a paste.
+const FLOW_TIMEOUT: Duration = Duration::from_secs(600);
 
 pub struct Session {
     client: Client,
     method: AuthMethod,
-    token: Mutex<Option<Arc<Token>>>,
+    current: StdMutex<Option<Arc<Token>>>,
+    /// Serialises sign-ins and renewals.
+    signing: Mutex<()>,
     status: watch::Sender<AuthStatus>,
     renew_margin: Duration,
+    opener: Arc<dyn Opener>,
+    input_tx: mpsc::Sender<UserInput>,
+    input_rx: Mutex<mpsc::Receiver<UserInput>>,
+    /// Set when an interactive sign-in failed: nothing but the user (`a`) starts another.
+    interactive_blocked: AtomicBool,
+    /// The last failed renewal, so callers do not hammer the token endpoint.
+    renew_failed: StdMutex<Option<(Timestamp, ApiError)>>,
+    flow_timeout: Duration,
+}
+
+fn sign_in_error(detail: impl Into<String>) -> ApiError {
+    ApiError {
+        request: Request::new(EndpointId::OAuthAuthorize).line(),
+        kind: ErrorKind::SignIn { detail: detail.into() },
+        meta: None,
+    }
+}
+
+/// The server refused the grant itself (bad or revoked refresh token, used code), as opposed
+/// to being unreachable: only then is a fresh sign-in the answer.
+fn grant_refused(e: &ApiError) -> bool {
+    matches!(&e.kind, ErrorKind::OAuth { status, .. } if *status < 500 && *status != 429)
 }
 
 impl Session {
     pub fn new(client: Client, method: AuthMethod) -> Self {
-        let (status, _) =
-            watch::channel(AuthStatus { phase: AuthPhase::NotSignedIn, token: None, signed_in_at: None, sign_ins: 0 });
-        Session { client, method, token: Mutex::new(None), status, renew_margin: Duration::from_secs(60) }
+        let (status, _) = watch::channel(AuthStatus::default());
+        let (input_tx, input_rx) = mpsc::channel(8);
+        Session {
+            client,
+            method,
+            current: StdMutex::new(None),
+            signing: Mutex::new(()),
+            status,
+            renew_margin: Duration::from_secs(60),
+            opener: Arc::new(SystemBrowser),
+            input_tx,
+            input_rx: Mutex::new(input_rx),
+            interactive_blocked: AtomicBool::new(false),
+            renew_failed: StdMutex::new(None),
+            flow_timeout: FLOW_TIMEOUT,
+        }
     }
 
     /// Renew this long before expiry (default 60 s, never more than a third of the lifetime).
     pub fn with_renew_margin(mut self, margin: Duration) -> Self {
         self.renew_margin = margin;
+        self
+    }
+
+    /// What shows the sign-in page to the user (default: this machine's browser).
+    pub fn with_opener(mut self, opener: Arc<dyn Opener>) -> Self {
+        self.opener = opener;
+        self
+    }
+
+    /// Give up on an unanswered authorization-code flow after this long (default 10 min).
+    pub fn with_flow_timeout(mut self, timeout: Duration) -> Self {
+        self.flow_timeout = timeout;
         self
     }
 
@@ -177,33 +502,83 @@ impl Session {
         self.status.subscribe()
     }
 
+    fn current(&self) -> Option<Arc<Token>> {
+        self.current.lock().expect("token slot").clone()
+    }
+
+    /// A line the user pasted during the authorization-code flow (the redirect address or the
+    /// code). Ignored when no flow waits for one.
+    pub fn paste(&self, line: Secret) {
+        let _ = self.input_tx.try_send(UserInput::Pasted(line));
+    }
+
+    /// Give up the authorization-code flow that is waiting (Esc in the prompt).
+    pub fn cancel_sign_in(&self) {
+        let _ = self.input_tx.try_send(UserInput::Cancel);
+    }
+
     /// The current token, signing in or renewing first when needed.
     pub async fn token(&self) -> Result<Arc<Token>, ApiError> {
-        let mut slot = self.token.lock().await;
-        if let Some(t) = slot.as_ref() {
-            let margin = self.margin_for(t);
-            if !t.needs_renewal(Timestamp::now(), margin) {
-                return Ok(t.clone());
+        let now = Timestamp::now();
+        match self.current() {
+            Some(t) if !t.needs_renewal(now, self.margin_for(&t)) => return Ok(t),
+            Some(t) => {
+                if let Some(e) = self.backing_off(now) {
+                    // A renewal failed moments ago: use what still works, or say why nothing does.
+                    return if t.is_expired(now) { Err(e) } else { Ok(t) };
+                }
+                if !t.is_expired(now) {
+                    // Still good: renew if nobody else is, and otherwise keep using it meanwhile.
+                    return match self.signing.try_lock() {
+                        Ok(_guard) => self.renew_locked(Some(t), Trigger::Due).await,
+                        Err(_) => Ok(t),
+                    };
+                }
+            }
+            None => {
+                if let Some(e) = self.backing_off(now) {
+                    return Err(e);
+                }
             }
         }
-        self.sign_in_locked(&mut slot).await
-    }
-
-    /// Sign in again now, whatever the current token's state (the `a` key).
-    pub async fn reauthenticate(&self) -> Result<Arc<Token>, ApiError> {
-        let mut slot = self.token.lock().await;
-        self.sign_in_locked(&mut slot).await
-    }
-
-    /// After a 401 with `failed`: sign in again unless someone already did.
-    async fn renew_after_401(&self, failed: &Arc<Token>) -> Result<Arc<Token>, ApiError> {
-        let mut slot = self.token.lock().await;
-        if let Some(current) = slot.as_ref()
-            && !Arc::ptr_eq(current, failed)
-        {
-            return Ok(current.clone());
+        let _guard = self.signing.lock().await;
+        match self.current() {
+            Some(t) if !t.needs_renewal(Timestamp::now(), self.margin_for(&t)) => Ok(t),
+            Some(t) => self.renew_locked(Some(t), Trigger::Due).await,
+            None => self.renew_locked(None, Trigger::First).await,
         }
-        self.sign_in_locked(&mut slot).await
+    }
+
+    /// The last renewal's error while it is too recent to try again.
+    fn backing_off(&self, now: Timestamp) -> Option<ApiError> {
+        match &*self.renew_failed.lock().expect("renewal state") {
+            Some((at, e)) if now < *at + RETRY_RENEWAL_AFTER => Some(e.clone()),
+            _ => None,
+        }
+    }
+
+    /// Sign in again now, whatever the current token's state (the `a` key). For a user this is
+    /// a full sign-in (perhaps as someone else), not a refresh.
+    pub async fn reauthenticate(&self) -> Result<Arc<Token>, ApiError> {
+        self.interactive_blocked.store(false, Ordering::SeqCst);
+        let _guard = self.signing.lock().await;
+        *self.renew_failed.lock().expect("renewal state") = None;
+        let current = self.current();
+        self.renew_locked(current, Trigger::User).await
+    }
+
+    /// After a 401 with `failed`: renew unless someone already did.
+    async fn renew_after_401(&self, failed: &Arc<Token>) -> Result<Arc<Token>, ApiError> {
+        if let Some(e) = self.backing_off(Timestamp::now()) {
+            return Err(e);
+        }
+        let _guard = self.signing.lock().await;
+        if let Some(current) = self.current()
+            && !Arc::ptr_eq(&current, failed)
+        {
+            return Ok(current);
+        }
+        self.renew_locked(Some(failed.clone()), Trigger::Rejected).await
     }
 
     fn margin_for(&self, t: &Token) -> Duration {
@@ -212,30 +587,250 @@ impl Session {
         self.renew_margin.min(third)
     }
 
-    async fn sign_in_locked(&self, slot: &mut Option<Arc<Token>>) -> Result<Arc<Token>, ApiError> {
-        self.status.send_modify(|s| s.phase = AuthPhase::SigningIn);
+    /// How long until the current token is due for renewal (for a keep-alive task); `None`
+    /// when there is nothing to renew.
+    pub fn renewal_due_in(&self) -> Option<Duration> {
+        let t = self.current()?;
+        let mut at = self.renew_at(&t)?;
+        if let Some((failed, _)) = &*self.renew_failed.lock().expect("renewal state") {
+            at = at.max(*failed + RETRY_RENEWAL_AFTER);
+        }
+        Some(Duration::try_from(at.duration_since(Timestamp::now())).unwrap_or_default())
+    }
+
+    fn renew_at(&self, t: &Token) -> Option<Timestamp> {
+        let exp = t.expires_at.filter(|_| t.grant != Grant::Provided)?;
+        Some(exp - SignedDuration::try_from(self.margin_for(t)).unwrap_or_default())
+    }
+
+    /// Renew or sign in; the sign-in lock is held by the caller.
+    async fn renew_locked(&self, prev: Option<Arc<Token>>, trigger: Trigger) -> Result<Arc<Token>, ApiError> {
+        let first = prev.is_none();
+        if first {
+            self.status.send_modify(|s| s.phase = AuthPhase::SigningIn);
+        } else {
+            self.status.send_modify(|s| s.renewal.in_progress = true);
+        }
         let result = match &self.method {
-            AuthMethod::ClientCredentials { client_id, secret } => {
-                client_credentials(&self.client, client_id, secret).await
-            }
+            AuthMethod::ClientCredentials { client_id, secret } => client_credentials(&self.client, client_id, secret)
+                .await
+                .map(|t| if first { t } else { t.with_source(TokenSource::Reissue) }),
+            AuthMethod::Token(p) => self.provided(p, prev.as_deref(), trigger).map_err(sign_in_error),
+            AuthMethod::Pkce(s) => self.user_token(s, prev.as_deref(), trigger).await,
         };
         match result {
-            Ok(token) => {
-                let token = Arc::new(token);
-                *slot = Some(token.clone());
-                let facts = token.facts();
-                self.status.send_modify(|s| {
-                    s.phase = AuthPhase::SignedIn;
-                    s.signed_in_at = Some(facts.obtained_at);
-                    s.token = Some(facts);
-                    s.sign_ins += 1;
-                });
-                Ok(token)
-            }
+            Ok(token) => Ok(self.install(token)),
             Err(e) => {
+                let now = Timestamp::now();
+                *self.renew_failed.lock().expect("renewal state") = Some((now, e.clone()));
                 let why = e.summary();
-                self.status.send_modify(|s| s.phase = AuthPhase::Failed(why));
-                Err(e)
+                let still_good = prev.as_ref().filter(|t| !t.is_expired(now) && trigger != Trigger::Rejected).cloned();
+                self.status.send_modify(|s| {
+                    s.renewal.in_progress = false;
+                    s.renewal.last_failure = Some((now, why.clone()));
+                    // The phase says whether qtop can still call the API, not how the last try went.
+                    s.phase = if still_good.is_some() { AuthPhase::SignedIn } else { AuthPhase::Failed(why.clone()) };
+                });
+                match (still_good, trigger) {
+                    // A failed background renewal is not the caller's problem yet.
+                    (Some(t), Trigger::Due) => Ok(t),
+                    _ => Err(e),
+                }
+            }
+        }
+    }
+
+    fn install(&self, token: Token) -> Arc<Token> {
+        let mut cache_problem = None;
+        if token.grant.is_user()
+            && let Some(cache) = self.method.cache()
+            && let Err(e) = cache.save(&token.cached())
+        {
+            cache_problem = Some(format!("cannot write {}: {e}", cache.path.display()));
+        }
+        *self.renew_failed.lock().expect("renewal state") = None;
+        let token = Arc::new(token);
+        *self.current.lock().expect("token slot") = Some(token.clone());
+        let mut facts = token.facts();
+        facts.renew_at = self.renew_at(&token);
+        self.status.send_modify(|s| {
+            s.phase = AuthPhase::SignedIn;
+            s.signed_in_at = Some(facts.obtained_at);
+            s.renewal.in_progress = false;
+            s.renewal.last_ok = Some((facts.obtained_at, facts.source.clone()));
+            s.renewal.last_failure = None;
+            s.token = Some(facts);
+            s.sign_ins += 1;
+            s.cache_problem = cache_problem;
+        });
+        token
+    }
+
+    /// A provided token, or why there is no new one to be had.
+    fn provided(&self, p: &ProvidedToken, prev: Option<&Token>, trigger: Trigger) -> Result<Token, String> {
+        match (&p.source, trigger) {
+            // Another tool may have written a fresh token into the file: read it again.
+            (TokenSource::File(path), Trigger::User | Trigger::Rejected) => {
+                let fresh = ProvidedToken::from_file(path)?;
+                if trigger == Trigger::Rejected && prev.is_some_and(|t| t.access == fresh.token) {
+                    return Err(format!(
+                        "the token in {} was refused and the file still holds it: write a new token there and press a",
+                        path.display()
+                    ));
+                }
+                Ok(fresh.token())
+            }
+            (_, Trigger::First) => Ok(p.token()),
+            _ => Err(
+                "a token from GENESYSCLOUD_ACCESS_TOKEN cannot be renewed: start qtop with a new one, or use --token-file"
+                    .into(),
+            ),
+        }
+    }
+
+    /// A user token: the cache, then the refresh token, then the browser.
+    async fn user_token(&self, s: &PkceSettings, prev: Option<&Token>, trigger: Trigger) -> Result<Token, ApiError> {
+        let mut refresh = prev.and_then(|t| t.refresh.clone());
+        if trigger == Trigger::First
+            && let Some(cached) = s.cache.as_ref().and_then(TokenCache::load)
+        {
+            let token = Token {
+                access: cached.access,
+                refresh: cached.refresh,
+                id_token: None,
+                grant: Grant::AuthorizationCode,
+                source: TokenSource::Cache,
+                obtained_at: cached.obtained_at,
+                expires_at: cached.expires_at,
+            };
+            if !token.needs_renewal(Timestamp::now(), self.margin_for(&token)) {
+                return Ok(token);
+            }
+            refresh = token.refresh.clone();
+        }
+        if trigger != Trigger::User
+            && let Some(r) = refresh
+        {
+            match refresh_token(&self.client, &s.client_id, &r).await {
+                Ok(mut t) => {
+                    // A server that does not rotate refresh tokens leaves the old one valid.
+                    t.refresh = t.refresh.or(Some(r));
+                    return Ok(t.with_source(TokenSource::Refresh));
+                }
+                Err(e) if grant_refused(&e) => {
+                    let why = e.summary();
+                    self.status.send_modify(|st| st.renewal.last_failure = Some((Timestamp::now(), why)));
+                    if let Some(cache) = &s.cache {
+                        let _ = cache.delete();
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        self.authorization_code(s).await
+    }
+
+    /// The browser flow: listen, show the sign-in page, wait for the redirect or a paste,
+    /// check `state`, exchange the code with the verifier.
+    async fn authorization_code(&self, s: &PkceSettings) -> Result<Token, ApiError> {
+        if self.interactive_blocked.load(Ordering::SeqCst) {
+            return Err(sign_in_error("signed out: press a to sign in again"));
+        }
+        let result = self.run_flow(s).await;
+        if result.is_err() {
+            self.interactive_blocked.store(true, Ordering::SeqCst);
+        }
+        result
+    }
+
+    async fn run_flow(&self, s: &PkceSettings) -> Result<Token, ApiError> {
+        let mut listener = match s.mode {
+            PkceMode::Paste => None,
+            PkceMode::Loopback => Some(loopback::listen(s.redirect_port).await.map_err(|e| {
+                sign_in_error(format!(
+                    "cannot listen on 127.0.0.1:{} for the browser's redirect ({e}): set [auth] redirect_port to a free port, or mode = \"paste\"",
+                    s.redirect_port
+                ))
+            })?),
+            PkceMode::Auto => loopback::listen(s.redirect_port).await.ok(),
+        };
+        let port = listener.as_ref().map(|l| l.port).unwrap_or(s.redirect_port);
+        let attempt = Attempt::new(pkce::loopback_redirect(port));
+        let url = attempt.authorize_url(self.client.hosts(), &s.client_id);
+        let browser_problem = match s.mode {
+            PkceMode::Paste => Some("paste mode".to_string()),
+            _ => self.opener.open(url.as_str()).err(),
+        };
+        let mut prompt = SignInPrompt {
+            authorize_url: url.to_string(),
+            listening: listener.as_ref().map(|_| attempt.redirect_uri.clone()),
+            browser_problem,
+            accepts_paste: s.mode != PkceMode::Loopback,
+            paste_problem: None,
+        };
+        self.status.send_modify(|st| st.phase = AuthPhase::AwaitingUser(Box::new(prompt.clone())));
+
+        let mut input = self.input_rx.lock().await;
+        while input.try_recv().is_ok() {}
+        let deadline = tokio::time::sleep(self.flow_timeout);
+        tokio::pin!(deadline);
+        loop {
+            let arrival = async {
+                match listener.as_mut() {
+                    Some(l) => l.arrivals.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                Some(a) = arrival => {
+                    let result = self.finish(s, &attempt, a.callback).await;
+                    let verdict = match &result {
+                        Ok(_) => Verdict::SignedIn,
+                        Err(e) => Verdict::Refused(e.summary()),
+                    };
+                    let _ = a.reply.send(verdict);
+                    return result;
+                }
+                got = input.recv() => match got {
+                    Some(UserInput::Pasted(line)) => {
+                        let problem = match pkce::parse_pasted(line.expose()) {
+                            Ok(callback) => match self.finish(s, &attempt, callback).await {
+                                // A code the server refused may be a copying slip: the same
+                                // sign-in address gives a new code, so keep waiting.
+                                Err(e) if grant_refused(&e) => format!(
+                                    "the server refused that code ({}); paste it again, or open the address again for a new one",
+                                    e.summary()
+                                ),
+                                done => return done,
+                            },
+                            Err(problem) => problem.0,
+                        };
+                        prompt.paste_problem = Some(problem);
+                        self.status.send_modify(|st| st.phase = AuthPhase::AwaitingUser(Box::new(prompt.clone())));
+                    }
+                    Some(UserInput::Cancel) | None => return Err(sign_in_error("cancelled")),
+                },
+                _ = &mut deadline => {
+                    return Err(sign_in_error(format!(
+                        "no answer from the browser within {} minutes; press a to try again",
+                        self.flow_timeout.as_secs() / 60
+                    )));
+                }
+            }
+        }
+    }
+
+    async fn finish(&self, s: &PkceSettings, attempt: &Attempt, callback: Callback) -> Result<Token, ApiError> {
+        match callback {
+            Callback::Error { error, description, .. } => Err(sign_in_error(format!(
+                "the sign-in page answered {error}{}",
+                description.map(|d| format!(": {d}")).unwrap_or_default()
+            ))),
+            Callback::Code { state: Some(state), .. } if state != attempt.state => Err(sign_in_error(
+                "the answer belongs to another sign-in (state does not match); nothing was exchanged: press a to start again",
+            )),
+            Callback::Code { code, .. } => {
+                exchange_code(&self.client, &s.client_id, &code, &attempt.verifier, &attempt.redirect_uri).await
             }
         }
     }
@@ -244,7 +839,11 @@ impl Session {
     pub async fn call<T: DeserializeOwned>(&self, req: &Request) -> Result<Response<T>, ApiError> {
         let token = self.token().await?;
         match self.client.send(req, Auth::Bearer(&token.access)).await {
-            Err(e) if e.status() == Some(401) && token.grant != Grant::Provided => {
+            Err(e) if e.status() == Some(401) && token.grant == Grant::Provided && !self.file_backed() => {
+                self.provided_refused(&e);
+                Err(e)
+            }
+            Err(e) if e.status() == Some(401) => {
                 let fresh = self.renew_after_401(&token).await?;
                 self.client.send(req, Auth::Bearer(&fresh.access)).await
             }
@@ -252,10 +851,48 @@ impl Session {
         }
     }
 
+    fn file_backed(&self) -> bool {
+        matches!(&self.method, AuthMethod::Token(ProvidedToken { source: TokenSource::File(_), .. }))
+    }
+
+    fn provided_refused(&self, e: &ApiError) {
+        let why = format!("{}; a provided token cannot be renewed: start qtop with a new one", e.summary());
+        self.status.send_modify(|s| {
+            if !matches!(&s.phase, AuthPhase::Failed(w) if *w == why) {
+                s.phase = AuthPhase::Failed(why);
+            }
+        });
+    }
+
     /// Like [`Session::call`] for endpoints whose success body is not needed.
     pub async fn call_no_body(&self, req: &Request) -> Result<ResponseMeta, ApiError> {
         let token = self.token().await?;
         self.client.send_no_body(req, Auth::Bearer(&token.access)).await
+    }
+
+    /// Revoke the current token at the server (`DELETE /api/v2/tokens/me`) and forget it.
+    pub async fn revoke(&self) -> Result<(), ApiError> {
+        let Some(token) = self.current() else { return Ok(()) };
+        let req = Request::new(EndpointId::TokensMeDelete);
+        let result = self.client.send_no_body(&req, Auth::Bearer(&token.access)).await.map(|_| ());
+        *self.current.lock().expect("token slot") = None;
+        result
+    }
+
+    /// Use a cached user token as the current one without contacting anyone (for `logout`).
+    pub fn adopt_cached(&self) -> bool {
+        let Some(cached) = self.method.cache().and_then(TokenCache::load) else { return false };
+        let token = Token {
+            access: cached.access,
+            refresh: cached.refresh,
+            id_token: None,
+            grant: Grant::AuthorizationCode,
+            source: TokenSource::Cache,
+            obtained_at: cached.obtained_at,
+            expires_at: cached.expires_at,
+        };
+        *self.current.lock().expect("token slot") = Some(Arc::new(token));
+        true
     }
 }
 
@@ -264,6 +901,37 @@ pub async fn client_credentials(client: &Client, client_id: &str, secret: &Secre
     let req = Request::new(EndpointId::OAuthToken).form(vec![("grant_type".into(), "client_credentials".into())]);
     let resp: Response<TokenResponse> = client.send(&req, Auth::Basic { user: client_id, password: secret }).await?;
     Ok(Token::from_response(resp.body, Grant::ClientCredentials, Timestamp::now()))
+}
+
+/// `POST /oauth/token` with `grant_type=authorization_code` and the PKCE verifier (a public
+/// client: no secret).
+pub async fn exchange_code(
+    client: &Client,
+    client_id: &str,
+    code: &Secret,
+    verifier: &Secret,
+    redirect_uri: &str,
+) -> Result<Token, ApiError> {
+    let req = Request::new(EndpointId::OAuthToken).form(vec![
+        ("grant_type".into(), "authorization_code".into()),
+        ("code".into(), code.expose().into()),
+        ("redirect_uri".into(), redirect_uri.into()),
+        ("client_id".into(), client_id.into()),
+        ("code_verifier".into(), verifier.expose().into()),
+    ]);
+    let resp: Response<TokenResponse> = client.send(&req, Auth::None).await?;
+    Ok(Token::from_response(resp.body, Grant::AuthorizationCode, Timestamp::now()))
+}
+
+/// `POST /oauth/token` with `grant_type=refresh_token`.
+pub async fn refresh_token(client: &Client, client_id: &str, refresh: &Secret) -> Result<Token, ApiError> {
+    let req = Request::new(EndpointId::OAuthToken).form(vec![
+        ("grant_type".into(), "refresh_token".into()),
+        ("refresh_token".into(), refresh.expose().into()),
+        ("client_id".into(), client_id.into()),
+    ]);
+    let resp: Response<TokenResponse> = client.send(&req, Auth::None).await?;
+    Ok(Token::from_response(resp.body, Grant::AuthorizationCode, Timestamp::now()))
 }
 
 #[cfg(test)]
@@ -278,6 +946,7 @@ mod tests {
                 token_type: "bearer".into(),
                 expires_in: lifetime as u64,
                 refresh_token: None,
+                id_token: None,
             },
             Grant::ClientCredentials,
             now,
@@ -305,5 +974,51 @@ mod tests {
         let shown = format!("{:?}", token(10));
         assert!(!shown.contains("\"tok\""), "{shown}");
         assert!(shown.contains("sha256:"));
+    }
+
+    #[test]
+    fn the_margin_is_at_most_a_third_of_the_lifetime() {
+        let client = Client::new(
+            super::super::regions::find("us-east-1").unwrap().hosts(),
+            super::super::client::ClientOptions::default(),
+        );
+        let s = Session::new(client, AuthMethod::ClientCredentials { client_id: "c".into(), secret: Secret::new("s") });
+        assert_eq!(s.margin_for(&token(90)), Duration::from_secs(30));
+        assert_eq!(s.margin_for(&token(86_400)), Duration::from_secs(60));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn token_files_hold_a_bare_token_or_a_token_response() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+            p
+        };
+        let bare = ProvidedToken::from_file(&write("bare", "  abcdef123\n")).unwrap();
+        assert_eq!(bare.token.expose(), "abcdef123");
+        assert_eq!(bare.expires_at, None, "an opaque token says nothing about its expiry");
+        let json = ProvidedToken::from_file(&write(
+            "json",
+            r#"{"access_token":"xyz987","token_type":"bearer","expires_in":3600}"#,
+        ))
+        .unwrap();
+        assert_eq!(json.token.expose(), "xyz987");
+        let left = json.expires_at.unwrap().duration_since(Timestamp::now()).as_secs();
+        assert!((3500..=3600).contains(&left), "{left}");
+        for (name, text, needle) in
+            [("empty", "\n\n", "holds no access token"), ("badjson", "{\"nope\":1}", "not a token response")]
+        {
+            let e = ProvidedToken::from_file(&write(name, text)).unwrap_err();
+            assert!(e.contains(needle) && !e.contains('\n'), "{e}");
+        }
+        let open = write("open", "abcdef123");
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(ProvidedToken::from_file(&open).unwrap_err().contains("chmod 600"));
+        let shown = format!("{bare:?}");
+        assert!(!shown.contains("abcdef123"), "{shown}");
     }
 }

@@ -148,6 +148,11 @@ pub enum ErrorKind {
     Transport {
         detail: String,
     },
+    /// The interactive sign-in did not complete: cancelled, timed out, refused in the browser,
+    /// or its answer failed the `state` check. No HTTP status: the browser carried it.
+    SignIn {
+        detail: String,
+    },
 }
 
 impl ApiError {
@@ -198,6 +203,7 @@ impl ApiError {
             ErrorKind::Decode { .. } | ErrorKind::Timeout | ErrorKind::Connect { .. } | ErrorKind::Transport { .. } => {
                 true
             }
+            ErrorKind::SignIn { .. } => false,
         }
     }
 
@@ -218,6 +224,7 @@ impl ApiError {
             ErrorKind::Timeout => "timed out".to_string(),
             ErrorKind::Connect { detail } => format!("cannot connect: {detail}"),
             ErrorKind::Transport { detail } => format!("connection broke: {detail}"),
+            ErrorKind::SignIn { detail } => format!("sign-in: {detail}"),
         }
     }
 }

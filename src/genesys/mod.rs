@@ -2,9 +2,14 @@
 //! permission catalogue.
 
 pub mod auth;
+pub mod browser;
 pub mod catalog;
 pub mod client;
+pub mod loopback;
 pub mod models;
+pub mod pkce;
 pub mod queries;
 pub mod regions;
 pub mod secret;
+pub mod token;
+pub mod token_cache;

@@ -61,6 +61,9 @@ pub struct TokenResponse {
     pub expires_in: u64,
     #[serde(default)]
     pub refresh_token: Option<String>,
+    /// Not issued by Genesys Cloud (no OpenID Connect), but read when another issuer sends one.
+    #[serde(default)]
+    pub id_token: Option<String>,
 }
 
 /// `GET /api/v2/routing/queues` envelope.
@@ -231,6 +234,108 @@ pub struct TokenOAuthClient {
     pub id: Option<String>,
     pub name: Option<String>,
     pub organization: Option<NamedRef>,
+}
+
+/// `GET /api/v2/users/me?expand=authorization`: the fields qtop reads.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct UserMe {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub username: Option<String>,
+    pub division: Option<DivisionRef>,
+    pub authorization: Option<UserAuthorization>,
+}
+
+/// `UserAuthorization`: roles and the flat permission list they grant (no divisions).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct UserAuthorization {
+    pub roles: Vec<DomainRole>,
+    pub unused_roles: Vec<DomainRole>,
+    pub permissions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct DomainRole {
+    pub id: Option<String>,
+    pub name: Option<String>,
+}
+
+/// `AuthzSubject` from `GET /api/v2/authorization/subjects/me`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AuthzSubject {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub grants: Vec<AuthzGrant>,
+}
+
+/// One role in one division (`division.id == "*"`: every division).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AuthzGrant {
+    pub subject_id: Option<String>,
+    pub division: Option<AuthzDivision>,
+    pub role: Option<AuthzGrantRole>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AuthzDivision {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub home_division: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct AuthzGrantRole {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub policies: Vec<AuthzGrantPolicy>,
+}
+
+/// `domain:entityName:action` for each action: the permissions a role grants.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AuthzGrantPolicy {
+    pub domain: Option<String>,
+    pub entity_name: Option<String>,
+    pub actions: Vec<String>,
+    pub condition: Option<String>,
+}
+
+/// `GET /api/v2/oauth/clients/{id}`: the fields qtop reads. The secret is deliberately not
+/// a field, so a body that carries one never keeps it.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OAuthClientInfo {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub access_token_validity_seconds: Option<u64>,
+    pub authorized_grant_type: Option<String>,
+    pub scope: Vec<String>,
+    pub role_divisions: Vec<RoleDivision>,
+    pub state: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RoleDivision {
+    pub role_id: String,
+    pub division_id: String,
+}
+
+/// `GET /api/v2/authorization/divisions` envelope.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DivisionListing {
+    pub entities: Vec<AuthzDivision>,
+    pub page_count: Option<u32>,
+    pub total: Option<u64>,
 }
 
 #[cfg(test)]

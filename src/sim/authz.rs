@@ -65,20 +65,8 @@ impl DivScope {
     }
 }
 
-/// `domain:entity:action` with `*` in any part.
-pub fn permission_matches(pattern: &str, wanted: &str) -> bool {
-    let mut p = pattern.split(':');
-    let mut w = wanted.split(':');
-    for _ in 0..3 {
-        match (p.next(), w.next()) {
-            (Some("*"), Some(_)) | (Some("*"), None) => {}
-            (Some(a), Some(b)) if a == b => {}
-            (None, _) if pattern == "*" => {}
-            _ => return false,
-        }
-    }
-    true
-}
+/// The same matching qtop uses to read grants.
+pub use crate::genesys::token::permission_matches;
 
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -190,6 +178,11 @@ impl Tokens {
             Some(r) if r.expires <= Instant::now() => Lookup::Expired,
             Some(r) => Lookup::Valid(Caller { token: token.to_string(), record: r.clone() }),
         }
+    }
+
+    /// Every token issued so far and its record (tests count and scan them).
+    pub fn records(&self) -> impl Iterator<Item = (&String, &TokenRecord)> {
+        self.map.iter()
     }
 
     pub fn revoke(&mut self, token: &str) -> bool {

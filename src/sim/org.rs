@@ -94,7 +94,8 @@ pub struct ClientDef {
     #[serde(default)]
     pub id: Option<String>,
     pub secret: String,
-    /// `client_credentials`, `authorization_code` (PKCE), `implicit`…
+    /// `client_credentials`; `authorization_code` (confidential: the secret is required);
+    /// `pkce` (a public client: no secret, a PKCE S256 challenge is required).
     pub grants: Vec<String>,
     #[serde(default)]
     pub scopes: Vec<String>,
@@ -104,15 +105,25 @@ pub struct ClientDef {
     pub token_lifetime_secs: u64,
     #[serde(default)]
     pub redirect_uris: Vec<String>,
+    #[serde(default = "default_refresh_lifetime")]
+    pub refresh_token_lifetime_secs: u64,
     /// Short name for `--as`.
     #[serde(default)]
     pub persona: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
+    /// How `--demo --as` signs in as this client persona: `client_credentials` (default), or
+    /// `provided_token` (another tool gets a token and hands it over in
+    /// GENESYSCLOUD_ACCESS_TOKEN).
+    #[serde(default)]
+    pub demo_sign_in: Option<String>,
 }
 
 fn default_lifetime() -> u64 {
     86_400
+}
+fn default_refresh_lifetime() -> u64 {
+    30 * 86_400
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -251,9 +262,27 @@ pub struct OAuthClient {
     pub scopes: Vec<String>,
     pub roles: Vec<RoleGrant>,
     pub token_lifetime_secs: u64,
+    pub refresh_token_lifetime_secs: u64,
     pub redirect_uris: Vec<String>,
     pub persona: Option<String>,
     pub description: Option<String>,
+    pub demo_sign_in: Option<String>,
+}
+
+impl OAuthClient {
+    pub fn allows(&self, grant: &str) -> bool {
+        self.grants.iter().any(|g| g == grant)
+    }
+
+    /// A public client signs in users without a secret and must use PKCE.
+    pub fn is_public(&self) -> bool {
+        self.allows("pkce")
+    }
+
+    /// Either flavour of the authorization-code grant.
+    pub fn allows_code(&self) -> bool {
+        self.allows("pkce") || self.allows("authorization_code")
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -431,9 +460,11 @@ impl Org {
                     scopes: c.scopes.clone(),
                     roles: grants(&c.roles, &format!("client '{}'", c.name))?,
                     token_lifetime_secs: c.token_lifetime_secs.clamp(1, 172_800),
+                    refresh_token_lifetime_secs: c.refresh_token_lifetime_secs.max(1),
                     redirect_uris: c.redirect_uris.clone(),
                     persona: c.persona.clone(),
                     description: c.description.clone(),
+                    demo_sign_in: c.demo_sign_in.clone(),
                 })
             })
             .collect::<Result<Vec<_>, OrgError>>()?;
@@ -558,6 +589,11 @@ impl Org {
 
     pub fn client_by_id(&self, id: &str) -> Option<usize> {
         self.clients.iter().position(|c| c.id == id)
+    }
+
+    /// A user by sign-in name (the email, any case).
+    pub fn user_by_email(&self, email: &str) -> Option<usize> {
+        self.users.iter().position(|u| u.email.eq_ignore_ascii_case(email.trim()))
     }
 
     /// A persona by `--as` name: a client or a user.

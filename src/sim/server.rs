@@ -11,6 +11,8 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+
+use super::grants::Grants;
 use jiff::Timestamp;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -21,7 +23,7 @@ use super::clock::Clock;
 use super::engine::Engine;
 use super::errors::{ApiFault, CORRELATION_ID};
 use super::org::Org;
-use super::{api, oauth};
+use super::{api, identity, login, oauth};
 
 pub struct Shared {
     pub org: Org,
@@ -29,6 +31,8 @@ pub struct Shared {
     pub clock: Arc<dyn Clock>,
     pub tokens: Mutex<Tokens>,
     pub limiter: Mutex<RateLimiter>,
+    /// Authorization codes and refresh tokens.
+    pub grants: Mutex<Grants>,
 }
 
 impl Shared {
@@ -40,6 +44,7 @@ impl Shared {
             clock,
             tokens: Mutex::new(Tokens::default()),
             limiter: Mutex::new(RateLimiter::default()),
+            grants: Mutex::new(Grants::default()),
         })
     }
 
@@ -60,9 +65,15 @@ pub fn router(shared: Arc<Shared>) -> Router {
     let api = Router::new()
         .route("/api/v2/routing/queues", get(api::routing_queues))
         .route("/api/v2/analytics/queues/observations/query", post(api::queue_observations))
+        .route("/api/v2/tokens/me", get(identity::tokens_me).delete(identity::revoke_token))
+        .route("/api/v2/users/me", get(identity::users_me))
+        .route("/api/v2/authorization/subjects/me", get(identity::subjects_me))
+        .route("/api/v2/authorization/divisions", get(identity::divisions))
+        .route("/api/v2/oauth/clients/{id}", get(identity::oauth_client))
         .route_layer(middleware::from_fn_with_state(shared.clone(), authenticate));
     Router::new()
         .route("/oauth/token", post(oauth::token))
+        .route("/oauth/authorize", get(login::authorize_page).post(login::authorize_submit))
         .merge(api)
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)

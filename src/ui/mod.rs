@@ -8,12 +8,14 @@ pub mod header;
 pub mod help;
 pub mod queue_table;
 pub mod theme;
+pub mod token_pane;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
 use ratatui::widgets::Paragraph;
 
 use crate::app::App;
+use crate::genesys::auth::AuthPhase;
 use theme::Theme;
 
 /// Smallest terminal the layout is built for.
@@ -34,10 +36,12 @@ pub fn draw(f: &mut Frame, app: &App) {
         (n, true) => (n * 2 + 2).min(area.height / 2),
         (n, false) => (n * 2 + 1).min(6) + 1,
     };
-    let [header, table, errors, bar] = Layout::vertical([
+    let token_rows = token_pane::height(app, area.height, 2 + error_rows);
+    let [header, table, errors, token, bar] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(5),
         Constraint::Length(error_rows),
+        Constraint::Length(token_rows),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -46,11 +50,17 @@ pub fn draw(f: &mut Frame, app: &App) {
     if error_rows > 0 {
         error_log::draw(f, errors, app, &theme, app.errors_focused);
     }
+    if token_rows > 0 {
+        token_pane::draw(f, token, app, &theme);
+    }
     f.render_widget(Paragraph::new(help::command_bar(&theme)), bar);
     if app.error_detail {
         error_detail::draw(f, area, app, &theme);
     }
     if app.show_help {
         help::draw(f, area, &theme);
+    }
+    if let AuthPhase::AwaitingUser(prompt) = &app.auth.phase {
+        token_pane::draw_prompt(f, area, app, prompt, &theme);
     }
 }
