@@ -28,9 +28,16 @@ fn number_cells(row: &QueueRow, app: &App, theme: &Theme) -> Vec<Cell<'static>> 
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if !app.queues_loaded {
-        let msg = match &app.auth.phase {
-            AuthPhase::Failed(why) => format!(" Sign-in failed: {why}"),
-            AuthPhase::SignedIn => " Loading queues…".to_string(),
+        let listing_refused = app
+            .errors
+            .iter()
+            .find(|e| e.activity == crate::event::Activity::QueueList && e.severity == crate::app::Severity::Error);
+        let msg = match (&app.auth.phase, listing_refused) {
+            (AuthPhase::Failed(why), _) => format!(" Sign-in failed: {why}"),
+            (AuthPhase::SignedIn, Some(e)) => {
+                format!(" Cannot list queues: {} — see Errors below (e, Enter)", e.diagnosis.summary)
+            }
+            (AuthPhase::SignedIn, None) => " Loading queues…".to_string(),
             _ => " Signing in…".to_string(),
         };
         f.render_widget(Paragraph::new(msg), area);
