@@ -59,6 +59,7 @@ impl Shared {
 pub fn router(shared: Arc<Shared>) -> Router {
     let api = Router::new()
         .route("/api/v2/routing/queues", get(api::routing_queues))
+        .route("/api/v2/routing/queues/{id}/members", get(api::queue_members))
         .route("/api/v2/analytics/queues/observations/query", post(api::queue_observations))
         .route_layer(middleware::from_fn_with_state(shared.clone(), authenticate));
     Router::new()
