@@ -76,6 +76,18 @@ pub struct GlobalArgs {
     /// No colours (also: NO_COLOR set to anything non-empty).
     #[arg(long, global = true)]
     pub no_color: bool,
+
+    /// Start in wall mode: big numbers, rotating pages, only [wall] quit_keys work.
+    #[arg(long, global = true)]
+    pub wall: bool,
+
+    /// Start on a saved view ([views.NAME] in the config).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub view: Option<String>,
+
+    /// Queue table columns, comma-separated (waiting,longest,alerting,interacting,on_queue,idle,off_queue).
+    #[arg(long, global = true, value_delimiter = ',', value_name = "LIST")]
+    pub columns: Option<Vec<String>>,
 }
 
 #[derive(Debug, Subcommand)]

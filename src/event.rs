@@ -7,7 +7,7 @@ use ratatui::crossterm::event::KeyEvent;
 
 use crate::genesys::auth::AuthStatus;
 use crate::genesys::client::{ApiError, RateHeaders};
-use crate::genesys::queries::QueueNumbers;
+use crate::genesys::queries::{Member, QueueNumbers};
 
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -36,6 +36,8 @@ pub enum Activity {
     SignIn,
     QueueList,
     Observations,
+    /// The members of one queue, for its detail view.
+    Members,
 }
 
 #[derive(Debug, Clone)]
@@ -65,10 +67,20 @@ pub enum MonitorEvent {
         rate: RateHeaders,
         at: Timestamp,
     },
+    /// Answer to [`Command::FetchMembers`].
+    Members {
+        queue_id: String,
+        result: Result<Vec<Member>, Box<ApiError>>,
+        at: Timestamp,
+    },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     RefreshNow,
     Quit,
+    /// Sign in again (the `a` key).
+    ReAuth,
+    /// Fetch a queue's members and their routing status (queue detail).
+    FetchMembers(String),
 }

@@ -68,7 +68,9 @@ impl Monitor {
                     tokio::select! {
                         _ = tokio::time::sleep(wait) => {}
                         cmd = commands.recv() => match cmd {
-                            Some(Command::RefreshNow) => {}
+                            Some(Command::FetchMembers(id)) => self.fetch_members(id),
+                            // Both mean "try now" while the first sign-in keeps failing.
+                            Some(Command::RefreshNow | Command::ReAuth) => {}
                             Some(Command::Quit) | None => return,
                         },
                     }
@@ -96,6 +98,9 @@ impl Monitor {
                         paused_until = None;
                         if !self.poll_all(&batches, &mut in_flight, &mut polls, None).await { return; }
                     }
+                    Some(Command::FetchMembers(id)) => self.fetch_members(id),
+                    // Owned by the sign-in work (Session::reauthenticate); not wired on this branch.
+                    Some(Command::ReAuth) => {}
                     Some(Command::Quit) | None => return,
                 },
                 Some(done) = polls.join_next(), if !polls.is_empty() => {
@@ -149,6 +154,18 @@ impl Monitor {
             selectors: self.selectors.clone(),
             events: self.events.clone(),
         }
+    }
+
+    /// Fetch one queue's members on demand (queue detail); the answer comes back as an event.
+    /// Runs on its own so a slow members call never holds up the live numbers.
+    fn fetch_members(&self, queue_id: String) {
+        let session = self.session.clone();
+        let events = self.events.clone();
+        tokio::spawn(async move {
+            let result = queries::queue_members(&session, &queue_id).await.map_err(Box::new);
+            let ev = MonitorEvent::Members { queue_id, result, at: Timestamp::now() };
+            let _ = events.send(Event::Monitor(ev)).await;
+        });
     }
 
     async fn send(&self, ev: MonitorEvent) -> bool {

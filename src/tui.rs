@@ -64,6 +64,10 @@ pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> 
     let mut app = App::new(config.hosts.label.clone(), session.method().grant(), config.refresh, Timestamp::now());
     app.ascii = config.ascii;
     app.color = config.color;
+    app.configure(config.ui.clone(), config.timezone.clone());
+    if let Ok(size) = terminal.size() {
+        app.update(Event::Resize(size.width, size.height));
+    }
 
     terminal.draw(|f| ui::draw(f, &app))?;
     while let Some(ev) = ev_rx.recv().await {
