@@ -73,7 +73,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, d: &QueueDetail
             head.push(Span::styled(format!("  division {div}"), theme.label()));
         }
         if let Some((pct, secs)) = r.info.sl_target {
-            head.push(Span::styled(format!("  SL goal {:.0}% in {secs}s", pct * 100.0), theme.label()));
+            let within = span(Duration::from_secs(secs));
+            head.push(Span::styled(format!("  SL goal {:.0}% in {within}", pct * 100.0), theme.label()));
         }
     }
     f.render_widget(Paragraph::new(Line::from(head)), top);

@@ -91,7 +91,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let cols = fitting(app.columns(), area.width);
     let numbers_width: u16 = cols.iter().map(|c| cell_width(c) + 1).sum();
-    let name_width = area.width.saturating_sub(numbers_width).max(8) as usize;
+    // Numbers sit next to the names on wide screens, not across an empty gulf.
+    let longest = app.visible_rows().map(|r| r.info.name.chars().count()).max().unwrap_or(0) as u16 + 2;
+    let name_width = area.width.saturating_sub(numbers_width).min(longest.max(MIN_NAME)).max(8);
     let sort = app.ui.sort;
     // The usual order (by name, A-Z) needs no arrow; any other order shows where and which way.
     let arrow = |on: bool| if on && sort != Sort::NAME { theme.sort_arrow(sort.descending) } else { "" };
@@ -103,12 +105,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let now = app.data_now();
     let rows = app.visible_rows().map(|r| {
         let stale = app.ui.frozen.is_none() && r.age(now).is_some_and(|a| a > app.refresh * 3);
-        let mut cells = vec![Cell::from(fit(&r.info.name, name_width, theme.ascii))];
+        let mut cells = vec![Cell::from(fit(&r.info.name, name_width as usize, theme.ascii))];
         cells.extend(number_cells(r, &cols, app, theme));
         let row = Row::new(cells);
         if stale { row.style(theme.dim()) } else { row }
     });
-    let widths = std::iter::once(Constraint::Min(8)).chain(cols.iter().map(|c| Constraint::Length(cell_width(c))));
+    let widths = std::iter::once(Constraint::Length(name_width))
+        .chain(cols.iter().map(|c| Constraint::Length(cell_width(c))))
+        .chain(std::iter::once(Constraint::Fill(1)));
     let highlight =
         if app.ui.focus == Pane::Queues { theme.selected() } else { Style::new().add_modifier(Modifier::UNDERLINED) };
     let table = Table::new(rows, widths).header(header).column_spacing(1).row_highlight_style(highlight);

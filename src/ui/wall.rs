@@ -18,7 +18,8 @@ use crate::genesys::auth::AuthPhase;
 
 /// Card: top border with the name, digits, labels, bottom border.
 const CARD_HEIGHT: u16 = bigdigits::HEIGHT + 3;
-const SLOT_GAP: u16 = 3;
+/// Columns between two numbers on a card; wide enough that `1 01:51` never reads as one.
+const SLOT_GAP: u16 = 4;
 /// In auto mode big digits are used when at least this many queues fit on a page.
 const MIN_BIG_PER_PAGE: usize = 4;
 
@@ -193,17 +194,17 @@ fn draw_card(f: &mut Frame, area: Rect, app: &App, theme: &Theme, row: &QueueRow
         if bigdigits::drawable(&text) && bigdigits::width(&text) <= slot.width {
             let lines: Vec<Line> = bigdigits::render(&text, theme.big_fill())
                 .into_iter()
-                .map(|r| Line::styled(r, style).right_aligned())
+                .map(|r| Line::styled(r, style).centered())
                 .collect();
             f.render_widget(Paragraph::new(lines), Rect { height: bigdigits::HEIGHT.min(slot.height), ..slot });
         } else {
             let y = Rect { y: slot.y + 2, height: 1, ..slot };
-            f.render_widget(Paragraph::new(Line::styled(text, style).right_aligned()), y);
+            f.render_widget(Paragraph::new(Line::styled(text, style).centered()), y);
         }
         if slot.height > bigdigits::HEIGHT {
             let label = Rect { y: slot.y + bigdigits::HEIGHT, height: 1, ..slot };
             let marker = Span::styled(theme.marker(level), theme.level(level));
-            let words = Line::from(vec![Span::styled(c.title, theme.label()), Span::raw(" "), marker]).right_aligned();
+            let words = Line::from(vec![Span::styled(c.title, theme.label()), Span::raw(" "), marker]).centered();
             f.render_widget(Paragraph::new(words), label);
         }
         x = x.saturating_add(w + SLOT_GAP);
@@ -213,8 +214,9 @@ fn draw_card(f: &mut Frame, area: Rect, app: &App, theme: &Theme, row: &QueueRow
 /// No room for big digits: one queue per line, bold numbers, wide gaps.
 fn draw_table(f: &mut Frame, body: Rect, app: &App, theme: &Theme, shown: &[&QueueRow]) {
     let cols: Vec<&Column> = app.settings.wall.columns.iter().map(|c| column(*c)).collect();
-    let widths_sum: u16 = cols.iter().map(|c| c.width + 3).sum();
-    let name_w = body.width.saturating_sub(widths_sum + 2).max(8) as usize;
+    let widths_sum: u16 = cols.iter().map(|c| c.width + 3 + 2).sum();
+    let longest = shown.iter().map(|r| r.info.name.chars().count()).max().unwrap_or(0) as u16 + 2;
+    let name_w = body.width.saturating_sub(widths_sum).min(longest).max(8);
     let header = Row::new(
         std::iter::once(Cell::from("Queue"))
             .chain(cols.iter().map(|c| Cell::from(Line::from(format!("{} ", c.title)).right_aligned()))),
@@ -223,7 +225,7 @@ fn draw_table(f: &mut Frame, body: Rect, app: &App, theme: &Theme, shown: &[&Que
     let rows = shown.iter().map(|r| {
         let dim = stale(app, r);
         let mut cells = vec![Cell::from(Span::styled(
-            fit(&r.info.name, name_w, theme.ascii),
+            fit(&r.info.name, name_w as usize, theme.ascii),
             Style::new().add_modifier(Modifier::BOLD),
         ))];
         for c in &cols {
@@ -237,7 +239,9 @@ fn draw_table(f: &mut Frame, body: Rect, app: &App, theme: &Theme, shown: &[&Que
         }
         Row::new(cells)
     });
-    let widths = std::iter::once(Constraint::Min(8)).chain(cols.iter().map(|c| Constraint::Length(c.width + 3)));
+    let widths = std::iter::once(Constraint::Length(name_w))
+        .chain(cols.iter().map(|c| Constraint::Length(c.width + 3)))
+        .chain(std::iter::once(Constraint::Fill(1)));
     f.render_widget(Table::new(rows, widths).header(header).column_spacing(2), body);
 }
 
