@@ -202,6 +202,13 @@ mod tests {
     }
 
     #[test]
+    fn the_example_config_resolves() {
+        let s = settings(include_str!("../../config.example.toml"), GlobalArgs::default()).unwrap();
+        assert_eq!(s.wall, WallSettings::default(), "the example shows the defaults");
+        assert!(s.views.is_empty());
+    }
+
+    #[test]
     fn too_many_views() {
         let text: String = (1..=10).map(|i| format!("[views.v{i}]\n")).collect();
         assert!(settings(&text, GlobalArgs::default()).unwrap_err().0.contains("number keys reach 9"));
