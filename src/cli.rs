@@ -96,6 +96,18 @@ pub struct GlobalArgs {
     /// Log level or filter: error, warn, info, debug, trace.
     #[arg(long, global = true, env = "QTOP_LOG", default_value = "info", value_name = "LEVEL")]
     pub log_level: String,
+
+    /// Start in wall mode: big numbers, rotating pages, only [wall] quit_keys work.
+    #[arg(long, global = true)]
+    pub wall: bool,
+
+    /// Start on a saved view ([views.NAME] in the config).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub view: Option<String>,
+
+    /// Queue table columns, comma-separated (waiting,longest,alerting,interacting,on_queue,idle,off_queue).
+    #[arg(long, global = true, value_delimiter = ',', value_name = "LIST")]
+    pub columns: Option<Vec<String>>,
 }
 
 #[derive(Debug, Subcommand)]

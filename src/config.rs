@@ -14,6 +14,9 @@ use crate::genesys::regions::{self, Hosts};
 use crate::genesys::secret::Secret;
 use crate::genesys::token_cache::{self, TokenCache};
 
+mod ui;
+pub use ui::WallSection;
+
 pub const SECRET_ENV: &str = "GENESYSCLOUD_OAUTHCLIENT_SECRET";
 pub const TOKEN_ENV: &str = "GENESYSCLOUD_ACCESS_TOKEN";
 /// Loopback port for the PKCE redirect unless configured: register
@@ -40,6 +43,14 @@ pub struct FileConfig {
     pub monitor: MonitorSection,
     #[serde(default)]
     pub ui: UiSection,
+    #[serde(default)]
+    pub wall: WallSection,
+    /// Per column (and per queue): see `app::Thresholds::parse`.
+    #[serde(default)]
+    pub thresholds: toml::Table,
+    /// `[views.NAME]`, in file order (the number keys follow it).
+    #[serde(default)]
+    pub views: toml::Table,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -86,6 +97,12 @@ pub struct UiSection {
     pub ascii: Option<bool>,
     /// "auto" (default: colour unless NO_COLOR), "always", "never".
     pub color: Option<String>,
+    /// "dark" (16 colours, default), "light", "256".
+    pub theme: Option<String>,
+    /// Queue table columns by `Column::key` (default: all).
+    pub columns: Option<Vec<String>>,
+    /// e.g. "waiting desc" (default: by name).
+    pub sort: Option<String>,
 }
 
 /// Everything qtop needs to run, validated.
@@ -99,6 +116,8 @@ pub struct Config {
     pub ascii: bool,
     pub color: bool,
     pub source: Option<PathBuf>,
+    /// Columns, sort, views, thresholds, wall mode, palette.
+    pub ui: crate::app::UiSettings,
 }
 
 /// The environment qtop reads, gathered once so tests can supply their own.
@@ -227,8 +246,9 @@ impl Config {
             other => return err(format!("[ui] color = \"{other}\" is not one of \"auto\", \"always\", \"never\"")),
         };
         let ascii = flags.ascii || file.ui.ascii.unwrap_or(false) || !env.utf8_locale;
+        let ui = ui::resolve(&file, flags)?;
 
-        Ok(Config { hosts, timezone, auth, refresh, queues, ascii, color, source })
+        Ok(Config { hosts, timezone, auth, refresh, queues, ascii, color, source, ui })
     }
 }
 

@@ -7,7 +7,7 @@ use ratatui::crossterm::event::KeyEvent;
 
 use crate::genesys::auth::AuthStatus;
 use crate::genesys::client::{ApiError, RateHeaders};
-use crate::genesys::queries::QueueNumbers;
+use crate::genesys::queries::{Member, QueueNumbers};
 use crate::genesys::secret::Secret;
 use crate::genesys::token::TokenReport;
 
@@ -40,6 +40,8 @@ pub enum Activity {
     SignIn,
     QueueList,
     Observations,
+    /// The members of one queue, for its detail view.
+    Members,
 }
 
 #[derive(Debug, Clone)]
@@ -72,6 +74,12 @@ pub enum MonitorEvent {
     },
     /// What the API said about the current token (identity, scopes, roles).
     TokenReport(Box<TokenReport>),
+    /// Answer to [`Command::FetchMembers`].
+    Members {
+        queue_id: String,
+        result: Result<Vec<Member>, Box<ApiError>>,
+        at: Timestamp,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,4 +92,6 @@ pub enum Command {
     SubmitPaste(Secret),
     /// Give up the sign-in that waits for the browser or a paste.
     CancelSignIn,
+    /// Fetch a queue's members and their routing status (queue detail).
+    FetchMembers(String),
 }

@@ -71,8 +71,10 @@ impl Monitor {
                     tokio::select! {
                         _ = tokio::time::sleep(wait) => {}
                         cmd = commands.recv() => match cmd {
+                            Some(Command::FetchMembers(id)) => self.fetch_members(id),
                             Some(Command::Quit) | None => return,
-                            // Sign-in commands go to the session directly (see auth_tasks).
+                            // "Try now" while the first load keeps failing. Sign-in commands
+                            // go to the session directly (see auth_tasks).
                             Some(_) => {}
                         },
                     }
@@ -100,6 +102,9 @@ impl Monitor {
                         paused_until = None;
                         if !self.poll_all(&batches, &mut in_flight, &mut polls, None).await { return; }
                     }
+                    Some(Command::FetchMembers(id)) => self.fetch_members(id),
+                    // Owned by the sign-in work (Session::reauthenticate); not wired on this branch.
+                    Some(Command::ReAuth) => {}
                     Some(Command::Quit) | None => return,
                     Some(_) => {}
                 },
@@ -154,6 +159,18 @@ impl Monitor {
             selectors: self.selectors.clone(),
             events: self.events.clone(),
         }
+    }
+
+    /// Fetch one queue's members on demand (queue detail); the answer comes back as an event.
+    /// Runs on its own so a slow members call never holds up the live numbers.
+    fn fetch_members(&self, queue_id: String) {
+        let session = self.session.clone();
+        let events = self.events.clone();
+        tokio::spawn(async move {
+            let result = queries::queue_members(&session, &queue_id).await.map_err(Box::new);
+            let ev = MonitorEvent::Members { queue_id, result, at: Timestamp::now() };
+            let _ = events.send(Event::Monitor(ev)).await;
+        });
     }
 
     async fn send(&self, ev: MonitorEvent) -> bool {

@@ -73,14 +73,15 @@ pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> 
     let _guard = TerminalGuard;
     // A paste arrives as one event, so pasted text can never act as hotkeys.
     let _ = ratatui::crossterm::execute!(std::io::stdout(), EnableBracketedPaste);
-    let height = terminal.size().map(|s| s.height).unwrap_or(ui::MIN_HEIGHT);
     let mut app = App::new(config.hosts.label.clone(), session.method().grant(), config.refresh, Timestamp::now());
     app.ascii = config.ascii;
     app.color = config.color;
     app.knowledge.client_id = session.method().client_id().map(String::from);
     app.knowledge.login_host = config.hosts.login.host_str().map(String::from);
-    app.height = height;
-    app.tz = jiff::tz::TimeZone::system();
+    app.configure(config.ui.clone(), config.timezone.clone());
+    if let Ok(size) = terminal.size() {
+        app.update(Event::Resize(size.width, size.height));
+    }
 
     terminal.draw(|f| ui::draw(f, &app))?;
     while let Some(ev) = ev_rx.recv().await {

@@ -364,3 +364,102 @@ async fn every_response_has_a_correlation_id_and_a_date() {
         assert_eq!(parsed, common::T0.parse().unwrap(), "Date follows the org's clock");
     }
 }
+
+const QUEUE_MEMBER: &[&str] = &["id", "name", "user", "ringNumber", "joined", "memberBy", "routingStatus", "selfUri"];
+const USER: &[&str] = &[
+    "id",
+    "name",
+    "division",
+    "chat",
+    "department",
+    "email",
+    "primaryContactInfo",
+    "addresses",
+    "state",
+    "title",
+    "username",
+    "manager",
+    "images",
+    "version",
+    "certifications",
+    "biography",
+    "employerInfo",
+    "preferredName",
+    "routingStatus",
+    "presence",
+    "integrationPresence",
+    "conversationSummary",
+    "outOfOffice",
+    "geolocation",
+    "station",
+    "authorization",
+    "profileSkills",
+    "locations",
+    "groups",
+    "team",
+    "workPlanBidRanks",
+    "skills",
+    "languages",
+    "acdAutoAnswer",
+    "languagePreference",
+    "lastTokenIssued",
+    "dateLastLogin",
+    "dateWelcomeSent",
+    "selfUri",
+];
+const USER_PRESENCE: &[&str] =
+    &["id", "name", "source", "primary", "presenceDefinition", "message", "modifiedDate", "selfUri"];
+const PRESENCE_DEFINITION: &[&str] = &["id", "systemPresence", "selfUri"];
+const ROUTING_STATUS: &[&str] = &["userId", "status", "startTime"];
+
+#[tokio::test]
+async fn queue_members_follow_the_queue_member_model() {
+    let t = start_sim().await;
+    let token = t.token("wallboard").await;
+    let q = t.org.queues.iter().max_by_key(|q| q.members.len()).unwrap();
+    let path = format!("/api/v2/routing/queues/{}/members", q.id);
+    let (status, v) = get(&t, &token, &format!("{path}?pageSize=5&pageNumber=2&expand=routingStatus,presence")).await;
+    assert_eq!(status, 200, "{v}");
+    keys_within(&v, PAGING, "paging envelope");
+    assert_eq!(v["total"], q.members.len());
+    assert!(v.get("nextUri").is_some() && v.get("previousUri").is_some(), "page 2 of {}", v["pageCount"]);
+    let entities = v["entities"].as_array().unwrap();
+    assert_eq!(entities.len(), 5);
+    for m in entities {
+        keys_within(m, QUEUE_MEMBER, "QueueMember");
+        keys_within(&m["user"], USER, "User");
+        keys_within(&m["user"]["presence"], USER_PRESENCE, "UserPresence");
+        keys_within(&m["user"]["presence"]["presenceDefinition"], PRESENCE_DEFINITION, "PresenceDefinition");
+        keys_within(&m["routingStatus"], ROUTING_STATUS, "RoutingStatus");
+        assert_eq!(m["id"], m["user"]["id"]);
+        assert_eq!(m["routingStatus"]["userId"], m["id"]);
+        assert!(ROUTING_STATUSES.contains(&m["routingStatus"]["status"].as_str().unwrap()));
+        let start = m["routingStatus"]["startTime"].as_str().unwrap();
+        assert!(start.ends_with('Z') && start.parse::<jiff::Timestamp>().is_ok(), "{start}");
+        assert_eq!(m["memberBy"], "user");
+        assert!(m["joined"].is_boolean() && m["ringNumber"].is_i64());
+    }
+    // Sorted by name, as documented.
+    let (_, all) = get(&t, &token, &format!("{path}?pageSize=100")).await;
+    let names: Vec<String> =
+        all["entities"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap().to_lowercase()).collect();
+    assert!(names.windows(2).all(|w| w[0] <= w[1]), "{names:?}");
+    // Without expand there is no routing status or presence.
+    let first = &all["entities"][0];
+    assert!(first.get("routingStatus").is_none() && first["user"].get("presence").is_none(), "{first}");
+
+    // The client's query reads the same body.
+    let members = qtop::genesys::queries::queue_members(&t.session("wallboard"), &q.id).await.unwrap();
+    assert_eq!(members.len(), q.members.len());
+    assert!(members.iter().all(|m| m.routing_status.is_some() && m.presence.is_some()));
+
+    let (status, v) = get(&t, &token, &format!("{path}?expand=nonsense")).await;
+    assert_eq!(status, 400);
+    check_error_body(&v, 400, "invalid.value");
+    let (status, v) = get(&t, &token, "/api/v2/routing/queues/no-such-queue/members").await;
+    assert_eq!(status, 404);
+    keys_within(&v, ERROR_BODY, "ErrorBody");
+    let (status, v) = get(&t, "", &path).await;
+    assert_eq!(status, 401);
+    check_error_body(&v, 401, "authentication.required");
+}

@@ -26,6 +26,7 @@ fn config_for(t: &common::TestSim, s: &qtop::genesys::auth::Session) -> Config {
         ascii: false,
         color: false,
         source: None,
+        ui: Default::default(),
     }
 }
 

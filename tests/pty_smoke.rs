@@ -149,3 +149,28 @@ fn sighup_restores_the_terminal_and_exits() {
 fn sigint_restores_the_terminal() {
     exits_cleanly_on("-INT");
 }
+
+#[test]
+fn wall_mode_ignores_keys_until_quit_and_restores_the_terminal() {
+    let mut run = spawn(&["--demo", "--wall"], &[]);
+    assert!(run.wait_for(ENTER_ALT, Duration::from_secs(20)), "never entered the alternate screen");
+    // 80x24 is too small for big digits: the wall falls back to its bold table.
+    assert!(run.wait_for(b"Collections", Duration::from_secs(30)), "{}", String::from_utf8_lossy(&run.seen));
+    assert!(run.wait_for(b"Live", Duration::from_secs(10)));
+    // Keys that would open a prompt or an overlay do nothing on a wall.
+    run.writer.write_all(b"?/e").unwrap();
+    run.writer.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    let seen_before = run.seen.len();
+    assert!(run.wait_exit(Duration::from_millis(300)).is_none(), "still running");
+    let after = String::from_utf8_lossy(&run.seen[seen_before.saturating_sub(4000)..]).to_string();
+    assert!(!after.contains("help") && !after.contains("Errors ("), "a prompt appeared: {after}");
+    run.writer.write_all(b"q").unwrap();
+    run.writer.flush().unwrap();
+    let status = run.wait_exit(Duration::from_secs(10)).expect("q quits the wall");
+    assert!(status.success(), "exit status {status:?}");
+    let out = &run.seen;
+    let left = out.windows(LEAVE_ALT.len()).rposition(|w| w == LEAVE_ALT).expect("left the alternate screen");
+    let entered = out.windows(ENTER_ALT.len()).rposition(|w| w == ENTER_ALT).unwrap();
+    assert!(left > entered);
+}

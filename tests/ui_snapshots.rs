@@ -245,7 +245,7 @@ fn key_code(code: KeyCode) -> Event {
 #[test]
 fn error_log_focused_120x40() {
     let mut app = with_errors();
-    app.update(Event::Key(KeyEvent::new(KeyCode::Char('e'), KeyModifiers::NONE)));
+    app.update(key_code(KeyCode::Tab));
     app.update(key_code(KeyCode::Down));
     let screen = render(&app, 120, 40);
     assert!(screen.contains("fix: add a role with analytics:queueObservation:view"), "{screen}");
@@ -255,7 +255,7 @@ fn error_log_focused_120x40() {
 #[test]
 fn error_detail_80x24() {
     let mut app = with_errors();
-    app.update(Event::Key(KeyEvent::new(KeyCode::Char('e'), KeyModifiers::NONE)));
+    app.update(key_code(KeyCode::Tab));
     app.update(key_code(KeyCode::Down));
     app.update(key_code(KeyCode::Enter));
     let screen = render(&app, 80, 24);
@@ -266,7 +266,7 @@ fn error_detail_80x24() {
 #[test]
 fn error_detail_120x40() {
     let mut app = with_errors();
-    app.update(Event::Key(KeyEvent::new(KeyCode::Char('e'), KeyModifiers::NONE)));
+    app.update(key_code(KeyCode::Tab));
     app.update(key_code(KeyCode::Enter));
     let screen = render(&app, 120, 40);
     assert!(screen.contains("service unavailable") && screen.contains("raw body"), "{screen}");
@@ -278,7 +278,7 @@ fn error_detail_ascii_is_pure_ascii() {
     let mut app = with_errors();
     app.ascii = true;
     app.color = false;
-    app.update(Event::Key(KeyEvent::new(KeyCode::Char('e'), KeyModifiers::NONE)));
+    app.update(key_code(KeyCode::Tab));
     app.update(key_code(KeyCode::Down));
     app.update(key_code(KeyCode::Enter));
     let screen = render(&app, 80, 24);

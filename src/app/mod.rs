@@ -1,6 +1,7 @@
 //! Application state and the pure update function: event in, state changed, commands out.
 //! No I/O here; the UI renders from `&App` only.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
@@ -10,11 +11,24 @@ use crate::event::{Activity, Command, Event, MonitorEvent, QueueInfo};
 use crate::genesys::auth::{AuthPhase, AuthStatus, Grant};
 use crate::genesys::client::RateHeaders;
 use crate::genesys::queries::QueueNumbers;
-use crate::keys::{self, Action};
+use crate::keys::{Component, Keymap};
 
+mod actions;
 mod errors;
+mod filter;
+mod rows;
+mod settings;
+mod thresholds;
 pub mod token;
+mod view;
 pub use errors::{ERROR_LOG_CAP, ErrorEntry, ErrorLog, Severity};
+pub use filter::Filter;
+pub use settings::{BigDigits, MAX_VIEWS, Sort, UiSettings, ViewDef, WallSettings};
+pub use thresholds::{Bound, Level, Rule, Thresholds};
+pub use view::{Detail, Frozen, Members, Pane, QueueDetail, UiState, Wall};
+
+/// How often an open queue detail fetches its members again.
+pub const MEMBERS_REFRESH: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone)]
 pub struct QueueRow {
@@ -70,21 +84,20 @@ pub struct App {
     pub last_update: Option<Timestamp>,
     pub skipped_ticks: u64,
     pub rate: Option<RateHeaders>,
-    pub selected: usize,
-    /// The error log has the selection (↑/↓ move in it, Enter opens details).
-    pub errors_focused: bool,
-    pub error_selected: usize,
-    pub error_detail: bool,
-    pub error_detail_scroll: usize,
-    pub show_help: bool,
+    /// The token pane's state (what the API said about the token, the sign-in prompt).
     pub token: token::TokenPane,
-    /// Terminal rows, for panes that show only when there is room.
-    pub height: u16,
-    /// Where clock times are shown (the machine's zone in the TUI; UTC in tests).
-    pub tz: jiff::tz::TimeZone,
     pub ascii: bool,
     pub color: bool,
     pub should_quit: bool,
+    /// Terminal size (columns, rows), for paging.
+    pub size: (u16, u16),
+    /// The org's time zone (the wall clock).
+    pub timezone: jiff::tz::TimeZone,
+    pub settings: UiSettings,
+    pub keymap: Keymap,
+    pub ui: UiState,
+    /// Queue id → its `[thresholds.queues]` override, resolved when the queue list changes.
+    overrides: HashMap<String, Option<usize>>,
     dirty: bool,
     drawn_second: i64,
 }
@@ -106,20 +119,57 @@ impl App {
             last_update: None,
             skipped_ticks: 0,
             rate: None,
-            selected: 0,
-            errors_focused: false,
-            error_selected: 0,
-            error_detail: false,
-            error_detail_scroll: 0,
-            show_help: false,
             token: token::TokenPane::default(),
-            height: crate::ui::MIN_HEIGHT,
-            tz: jiff::tz::TimeZone::UTC,
             ascii: false,
             color: true,
             should_quit: false,
+            size: (80, 24),
+            timezone: jiff::tz::TimeZone::UTC,
+            settings: UiSettings::default(),
+            keymap: Keymap::default(),
+            ui: UiState::default(),
+            overrides: HashMap::new(),
             dirty: true,
             drawn_second: now.as_second(),
+        }
+    }
+
+    /// Apply the screen settings from the config (start view, wall mode, wall quit keys).
+    pub fn configure(&mut self, settings: UiSettings, timezone: jiff::tz::TimeZone) {
+        self.keymap = Keymap::new(&settings.wall.quit_keys);
+        self.ui.sort = settings.sort;
+        if let Some(v) = settings.start_view.filter(|v| *v < settings.views.len()) {
+            self.ui.view = Some(v);
+            self.ui.sort = settings.views[v].sort.unwrap_or(settings.sort);
+        }
+        if settings.start_wall {
+            self.ui.wall = Some(Wall { kiosk: true, since: self.now });
+        }
+        self.settings = settings;
+        self.timezone = timezone;
+        self.refresh_overrides();
+        self.recompute();
+        self.dirty = true;
+    }
+
+    /// Components that get keys now, topmost first.
+    pub fn key_stack(&self) -> Vec<Component> {
+        if self.ui.wall.is_some() {
+            return vec![Component::Wall];
+        }
+        if self.ui.show_help {
+            return vec![Component::Help];
+        }
+        if self.ui.filter.editing {
+            return vec![Component::Filter];
+        }
+        if self.ui.detail.is_some() {
+            return vec![Component::Detail, Component::Global];
+        }
+        match self.ui.focus {
+            Pane::Queues => vec![Component::Queues, Component::Global],
+            Pane::Errors => vec![Component::ErrorLog, Component::Global],
+            Pane::Token => vec![Component::Global],
         }
     }
 
@@ -152,14 +202,16 @@ impl App {
     pub fn update(&mut self, event: Event) -> Vec<Command> {
         match event {
             Event::Key(k) => {
+                // The sign-in prompt, when open, takes the keys before any table.
                 if let AuthPhase::AwaitingUser(prompt) = &self.auth.phase
                     && let Some(commands) = self.token.prompt_key(prompt, &k)
                 {
                     self.dirty = true;
                     return commands;
                 }
-                match keys::action_for(&k) {
-                    Some(a) => self.act(a),
+                let stack = self.key_stack();
+                match self.keymap.action(&stack, &k) {
+                    Some(a) => self.act(stack[0], a),
                     None => vec![],
                 }
             }
@@ -174,8 +226,8 @@ impl App {
                 }
                 vec![]
             }
-            Event::Resize(_, h) => {
-                self.height = h;
+            Event::Resize(w, h) => {
+                self.size = (w, h);
                 self.dirty = true;
                 vec![]
             }
@@ -186,84 +238,17 @@ impl App {
                     self.drawn_second = now.as_second();
                     self.dirty = true;
                 }
-                vec![]
+                self.members_due()
             }
             Event::Monitor(m) => {
                 self.dirty = true;
                 self.on_monitor(m);
+                self.recompute();
                 vec![]
             }
             Event::Quit(_) => {
                 self.should_quit = true;
                 vec![Command::Quit]
-            }
-        }
-    }
-
-    fn act(&mut self, action: Action) -> Vec<Command> {
-        self.dirty = true;
-        match action {
-            Action::Quit => {
-                self.should_quit = true;
-                vec![Command::Quit]
-            }
-            Action::Refresh => vec![Command::RefreshNow],
-            Action::Up if self.error_detail => {
-                self.error_detail_scroll = self.error_detail_scroll.saturating_sub(1);
-                vec![]
-            }
-            Action::Down if self.error_detail => {
-                self.error_detail_scroll += 1;
-                vec![]
-            }
-            Action::Up if self.errors_focused => {
-                self.error_selected = self.error_selected.saturating_sub(1);
-                vec![]
-            }
-            Action::Down if self.errors_focused => {
-                if self.error_selected + 1 < self.errors.len() {
-                    self.error_selected += 1;
-                }
-                vec![]
-            }
-            Action::Up => {
-                self.selected = self.selected.saturating_sub(1);
-                vec![]
-            }
-            Action::Down => {
-                if self.selected + 1 < self.queues.len() {
-                    self.selected += 1;
-                }
-                vec![]
-            }
-            Action::FocusErrors => {
-                self.errors_focused = !self.errors_focused && !self.errors.is_empty();
-                self.error_detail = false;
-                self.error_selected = 0;
-                vec![]
-            }
-            Action::Details => {
-                self.error_detail = self.errors_focused && self.errors.get(self.error_selected).is_some();
-                self.error_detail_scroll = 0;
-                vec![]
-            }
-            Action::Back => {
-                if self.error_detail {
-                    self.error_detail = false;
-                } else {
-                    self.errors_focused = false;
-                }
-                self.show_help = false;
-                vec![]
-            }
-            Action::Help => {
-                self.show_help = !self.show_help;
-                vec![]
-            }
-            Action::ReAuth => vec![Command::ReAuth],
-            Action::TokenPane => {
-                self.token.toggle(self.height);
-                vec![]
             }
         }
     }
@@ -297,7 +282,7 @@ impl App {
                 self.queues = rows;
                 self.queues_loaded = true;
                 self.unmatched = unmatched;
-                self.selected = self.selected.min(self.queues.len().saturating_sub(1));
+                self.refresh_overrides();
                 if matches!(self.last_failure, Some((Activity::QueueList, _))) {
                     self.last_failure = None;
                 }
@@ -313,10 +298,54 @@ impl App {
             }
             MonitorEvent::Failed { activity, error, at } => {
                 self.last_failure = Some((activity.clone(), error.summary()));
-                self.errors.record(activity, *error, at, &self.knowledge);
+                self.record_error(activity, *error, at);
             }
             MonitorEvent::Skipped { .. } => self.skipped_ticks += 1,
             MonitorEvent::Rate { rate, .. } => self.rate = Some(rate),
+            MonitorEvent::Members { queue_id, result, at } => {
+                let outcome = match result {
+                    Ok(members) => Members::Loaded { members, at },
+                    Err(e) => {
+                        let why = e.summary();
+                        self.record_error(Activity::Members, *e, at);
+                        Members::Failed { why, at }
+                    }
+                };
+                if let Some(Detail::Queue(d)) = &mut self.ui.detail
+                    && d.queue_id == queue_id
+                {
+                    d.members = outcome;
+                    d.fetching = false;
+                }
+            }
+        }
+    }
+
+    fn record_error(&mut self, activity: Activity, error: crate::genesys::client::ApiError, at: Timestamp) {
+        self.errors.record(activity, error, at, &self.knowledge);
+        // The log opens by itself on the first error, unless the user has chosen.
+        if !self.ui.error_log_touched {
+            self.ui.show_error_log = true;
+        }
+    }
+
+    /// Keep an open queue detail fresh without a key press.
+    fn members_due(&mut self) -> Vec<Command> {
+        if self.ui.wall.is_some() {
+            return vec![];
+        }
+        let now = self.now;
+        match &mut self.ui.detail {
+            Some(Detail::Queue(d)) if !d.fetching => match d.members {
+                Members::Loaded { at, .. }
+                    if now.duration_since(at) >= SignedDuration::try_from(MEMBERS_REFRESH).unwrap_or_default() =>
+                {
+                    d.fetching = true;
+                    vec![Command::FetchMembers(d.queue_id.clone())]
+                }
+                _ => vec![],
+            },
+            _ => vec![],
         }
     }
 

@@ -208,6 +208,61 @@ pub struct Stats {
     pub calculated_metric_value: Option<f64>,
 }
 
+/// `GET /api/v2/routing/queues/{id}/members` envelope (`QueueMemberEntityListing`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct QueueMemberEntityListing {
+    pub entities: Vec<QueueMember>,
+    pub page_count: Option<u32>,
+    pub next_uri: Option<String>,
+}
+
+/// `QueueMember`: a user (or group) on a queue. `routingStatus` is filled when asked for
+/// with `expand=routingStatus`, `user.presence` with `expand=presence`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct QueueMember {
+    pub id: String,
+    pub name: Option<String>,
+    pub user: Option<MemberUser>,
+    pub ring_number: Option<i64>,
+    pub joined: Option<bool>,
+    pub member_by: Option<String>,
+    pub routing_status: Option<RoutingStatusBody>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MemberUser {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub presence: Option<UserPresenceBody>,
+}
+
+/// `UserPresence`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct UserPresenceBody {
+    pub presence_definition: Option<PresenceDefinitionRef>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PresenceDefinitionRef {
+    pub id: Option<String>,
+    pub system_presence: Option<String>,
+}
+
+/// `RoutingStatus`: `OFF_QUEUE`, `IDLE`, `INTERACTING`, `NOT_RESPONDING`, `COMMUNICATING`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RoutingStatusBody {
+    pub user_id: Option<String>,
+    pub status: Option<String>,
+    pub start_time: Option<jiff::Timestamp>,
+}
+
 /// `TokenInfo` from `GET /api/v2/tokens/me`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]

@@ -7,7 +7,10 @@ use globset::{GlobBuilder, GlobMatcher};
 use super::auth::Session;
 use super::catalog::EndpointId;
 use super::client::{ApiError, Request, ResponseMeta};
-use super::models::{ObservationQuery, ObservationResponse, QueryFilter, Queue, QueueEntityListing};
+use super::models::{
+    ObservationQuery, ObservationResponse, QueryFilter, Queue, QueueEntityListing, QueueMember,
+    QueueMemberEntityListing,
+};
 
 /// `routing/queues` page size; the documented maximum.
 pub const QUEUE_PAGE_SIZE: u32 = 100;
@@ -46,6 +49,72 @@ pub async fn list_queues(session: &Session) -> Result<(Vec<Queue>, Option<Respon
         }
         page += 1;
     }
+}
+
+/// A queue member as the detail view shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub id: String,
+    pub name: String,
+    /// `IDLE`, `INTERACTING`, … as the API spells it; `None` when not reported.
+    pub routing_status: Option<String>,
+    pub status_since: Option<jiff::Timestamp>,
+    /// The system presence (`On Queue`, `Break`, …).
+    pub presence: Option<String>,
+    pub joined: Option<bool>,
+}
+
+impl From<QueueMember> for Member {
+    fn from(m: QueueMember) -> Member {
+        let user = m.user.unwrap_or_default();
+        Member {
+            name: m.name.or(user.name).unwrap_or_else(|| m.id.clone()),
+            id: m.id,
+            routing_status: m.routing_status.as_ref().and_then(|r| r.status.clone()),
+            status_since: m.routing_status.and_then(|r| r.start_time),
+            presence: user.presence.and_then(|p| p.presence_definition).and_then(|d| d.system_presence),
+            joined: m.joined,
+        }
+    }
+}
+
+/// Every member of a queue with routing status and presence, all pages. Status start times
+/// are moved onto this machine's clock (see [`clock_skew`]), so "for how long" is right even
+/// when the two clocks disagree.
+pub async fn queue_members(session: &Session, queue_id: &str) -> Result<Vec<Member>, ApiError> {
+    let mut all = Vec::new();
+    let mut page = 1u32;
+    loop {
+        let req = Request::with_params(EndpointId::QueueMembers, &[queue_id])
+            .query("pageSize", QUEUE_PAGE_SIZE)
+            .query("pageNumber", page)
+            .query("expand", "routingStatus,presence");
+        let resp = session.call::<QueueMemberEntityListing>(&req).await?;
+        let skew = clock_skew(&resp.meta);
+        let listing = resp.body;
+        let got = listing.entities.len();
+        all.extend(listing.entities.into_iter().map(Member::from).map(|mut m| {
+            m.status_since = m.status_since.map(|t| t - skew);
+            m
+        }));
+        let more = match listing.page_count {
+            Some(n) if n > 0 => page < n,
+            _ => listing.next_uri.is_some() && got > 0,
+        };
+        // A queue has at most a few thousand members; the cap stops a server that never ends.
+        if !more || page >= 100 {
+            return Ok(all);
+        }
+        page += 1;
+    }
+}
+
+/// How far the server's clock (`Date`) is ahead of ours. `Date` has whole seconds, so
+/// differences under a few seconds are noise and count as none.
+pub fn clock_skew(meta: &ResponseMeta) -> jiff::SignedDuration {
+    let Some(server) = meta.server_date else { return jiff::SignedDuration::ZERO };
+    let skew = server.duration_since(meta.received_at);
+    if skew.abs() < jiff::SignedDuration::from_secs(3) { jiff::SignedDuration::ZERO } else { skew }
 }
 
 pub fn observation_query<'a>(queue_ids: impl IntoIterator<Item = &'a str>) -> ObservationQuery {
@@ -157,9 +226,13 @@ impl Selector {
     }
 
     pub fn matches(&self, q: &Queue) -> bool {
+        self.matches_queue(&q.id, &q.name)
+    }
+
+    pub fn matches_queue(&self, id: &str, name: &str) -> bool {
         match &self.matcher {
-            Some(m) => m.is_match(&q.name),
-            None => q.id == self.text || q.name.eq_ignore_ascii_case(&self.text),
+            Some(m) => m.is_match(name),
+            None => id == self.text || name.eq_ignore_ascii_case(&self.text),
         }
     }
 }
@@ -218,6 +291,35 @@ mod tests {
         assert_eq!(a.interacting, None, "not reported: unknown, not zero");
         let b = &n["b"];
         assert_eq!((b.waiting, b.longest_waiting_ms, b.idle), (Some(0), Some(0), None));
+    }
+
+    #[test]
+    fn members_take_status_and_presence_from_the_expanded_fields() {
+        let body = r#"{"entities":[{"id":"u1","name":"Ava Adams","joined":true,"memberBy":"user",
+            "user":{"id":"u1","name":"Ava Adams","presence":{"presenceDefinition":{"id":"p","systemPresence":"On Queue"}}},
+            "routingStatus":{"userId":"u1","status":"IDLE","startTime":"2026-11-25T10:29:00.000Z"}},
+            {"id":"u2","user":{"name":"Ben Brennan"}}],"pageCount":1}"#;
+        let l: QueueMemberEntityListing = serde_json::from_str(body).unwrap();
+        let m: Vec<Member> = l.entities.into_iter().map(Member::from).collect();
+        assert_eq!(m[0].routing_status.as_deref(), Some("IDLE"));
+        assert_eq!(m[0].presence.as_deref(), Some("On Queue"));
+        assert_eq!(m[0].status_since, Some("2026-11-25T10:29:00Z".parse().unwrap()));
+        assert_eq!((m[1].name.as_str(), m[1].routing_status.as_deref()), ("Ben Brennan", None));
+    }
+
+    #[test]
+    fn clock_skew_ignores_whole_second_noise() {
+        let at: jiff::Timestamp = "2026-11-25T10:00:00.700Z".parse().unwrap();
+        let meta = |date: &str| ResponseMeta {
+            status: 200,
+            correlation_id: None,
+            rate: None,
+            retry_after: None,
+            server_date: Some(date.parse().unwrap()),
+            received_at: at,
+        };
+        assert_eq!(clock_skew(&meta("2026-11-25T10:00:00Z")), jiff::SignedDuration::ZERO);
+        assert_eq!(clock_skew(&meta("2026-11-25T14:30:00.700Z")), jiff::SignedDuration::from_secs(4 * 3600 + 1800));
     }
 
     #[test]

@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use super::authz::{Caller, DivScope};
-use super::engine::{Engine, Ms, QueueObs};
+use super::engine::{Engine, Ms, Presence, QueueObs};
 use super::errors::ApiFault;
 use super::org::{Org, QueueSpec, derive_id};
 use super::server::{Shared, json};
@@ -139,6 +139,185 @@ pub async fn routing_queues(
         }
         Ok(json(body))
     })())
+}
+
+/// `expand` values the members endpoint accepts (official SDK docs).
+pub const MEMBER_EXPANDS: &[&str] = &[
+    "routingStatus",
+    "presence",
+    "integrationPresence",
+    "conversationSummary",
+    "outOfOffice",
+    "geolocation",
+    "station",
+    "authorization",
+    "lasttokenissued",
+    "authorization.unusedRoles",
+    "team",
+    "workPlanBidRanks",
+    "externalContactsSettings",
+    "profileSkills",
+    "certifications",
+    "locations",
+    "groups",
+    "skills",
+    "languages",
+    "languagePreference",
+    "employerInfo",
+    "biography",
+    "dateLastLogin",
+];
+
+/// `PresenceDefinition.systemPresence` as user presences spell it (UNCONFIRMED: seen as
+/// "On Queue" in presence definitions; the observation mappings use the upper-case keys).
+fn system_presence(p: Presence) -> &'static str {
+    match p {
+        Presence::Offline => "Offline",
+        Presence::Available => "Available",
+        Presence::OnQueue => "On Queue",
+        Presence::Break => "Break",
+        Presence::Meal => "Meal",
+        Presence::Busy => "Busy",
+    }
+}
+
+/// Values of a query parameter that may repeat (`expand=a&expand=b`) or list (`expand=a,b`).
+fn multi<'a>(params: &'a [(String, String)], key: &str) -> Vec<&'a str> {
+    params
+        .iter()
+        .filter(|(k, _)| k == key)
+        .flat_map(|(_, v)| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+/// `GET /api/v2/routing/queues/{id}/members`: the queue's user members sorted by name,
+/// paged like the queue list. `expand=routingStatus` adds `routingStatus`,
+/// `expand=presence` adds `user.presence`. Entities carry only `QueueMember` keys.
+pub async fn queue_members(
+    State(shared): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    Path(queue_id): Path<String>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Response {
+    respond((|| {
+        let org = &shared.org;
+        let visible = caller.require(org, EndpointId::QueueMembers)?;
+        let path = format!("/api/v2/routing/queues/{queue_id}/members");
+        // UNCONFIRMED: a queue outside the caller's divisions is answered like an unknown one.
+        let Some(q) = org.queues.iter().find(|q| q.id == queue_id && visible.contains(q.division)) else {
+            return Err(ApiFault::not_found(&path));
+        };
+        let single: HashMap<String, String> = params.iter().cloned().collect();
+        let page_size = parse_num(&single, "pageSize", 25)?.min(100);
+        let page_number = parse_num(&single, "pageNumber", 1)?;
+        let expand = multi(&params, "expand");
+        if let Some(bad) = expand.iter().find(|e| !MEMBER_EXPANDS.contains(e)) {
+            return Err(ApiFault::invalid_value(
+                "expand",
+                format!("Invalid expand value [{bad}]. Allowable values are: {}", MEMBER_EXPANDS.join(", ")),
+            ));
+        }
+        let descending = match single.get("sortOrder").map(String::as_str) {
+            None | Some("asc") => false,
+            Some("desc") => true,
+            Some(other) => {
+                return Err(ApiFault::invalid_value(
+                    "sortOrder",
+                    format!("Invalid sortOrder [{other}]. Allowable values are: asc, desc"),
+                ));
+            }
+        };
+        let name = single.get("name").map(|n| n.to_lowercase());
+        let statuses = multi(&params, "routingStatus");
+        let joined = single.get("joined").map(|j| j == "true");
+        let groups_only = single.get("memberBy").is_some_and(|m| m == "group");
+        let (with_status, with_presence) = (expand.contains(&"routingStatus"), expand.contains(&"presence"));
+        let entities_all: Vec<Value> = shared.with_engine(|e| {
+            let mut members: Vec<usize> = q
+                .members
+                .iter()
+                .copied()
+                .filter(|_| !groups_only && joined != Some(false))
+                .filter(|&m| name.as_ref().is_none_or(|n| org.agents[m].name.to_lowercase().contains(n)))
+                .filter(|&m| {
+                    statuses.is_empty() || statuses.iter().any(|s| s.eq_ignore_ascii_case(e.agents[m].status.as_str()))
+                })
+                .collect();
+            members.sort_by_key(|&m| org.agents[m].name.to_lowercase());
+            if descending {
+                members.reverse();
+            }
+            members.iter().map(|&m| member_json(org, e, &q.id, m, with_status, with_presence)).collect()
+        });
+        let total = entities_all.len() as u64;
+        let page_count = total.div_ceil(page_size as u64).max(1) as u32;
+        let start = ((page_number - 1) as usize).saturating_mul(page_size as usize);
+        let entities: Vec<Value> = entities_all.into_iter().skip(start).take(page_size as usize).collect();
+        let uri = |p: u32| format!("{path}?pageSize={page_size}&pageNumber={p}");
+        let mut body = json!({
+            "entities": entities,
+            "pageSize": page_size,
+            "pageNumber": page_number,
+            "total": total,
+            "pageCount": page_count,
+            "firstUri": uri(1),
+            "selfUri": uri(page_number),
+            "lastUri": uri(page_count),
+        });
+        if page_number < page_count {
+            body["nextUri"] = json!(uri(page_number + 1));
+        }
+        if page_number > 1 {
+            body["previousUri"] = json!(uri(page_number - 1));
+        }
+        Ok(json(body))
+    })())
+}
+
+fn member_json(org: &Org, e: &Engine, queue_id: &str, m: usize, with_status: bool, with_presence: bool) -> Value {
+    let spec = &org.agents[m];
+    let agent = &e.agents[m];
+    let mut user = json!({
+        "id": spec.id,
+        "name": spec.name,
+        "division": division_json(org, spec.division),
+        "email": spec.email,
+        "state": "active",
+        "username": spec.email,
+        "selfUri": format!("/api/v2/users/{}", spec.id),
+    });
+    if with_presence {
+        let def = presence_id(agent.presence.as_str());
+        user["presence"] = json!({
+            "source": "PURECLOUD",
+            "primary": true,
+            "presenceDefinition": {
+                "id": def,
+                "systemPresence": system_presence(agent.presence),
+                "selfUri": format!("/api/v2/presencedefinitions/{def}"),
+            },
+        });
+    }
+    let mut v = json!({
+        "id": spec.id,
+        "name": spec.name,
+        "user": user,
+        "ringNumber": 1,
+        "joined": true,
+        "memberBy": "user",
+        // UNCONFIRMED: no public source shows a member's selfUri; this follows the PATCH path.
+        "selfUri": format!("/api/v2/routing/queues/{queue_id}/members/{}", spec.id),
+    });
+    if with_status {
+        v["routingStatus"] = json!({
+            "userId": spec.id,
+            "status": agent.status.as_str(),
+            "startTime": iso_ms(agent.status_since),
+        });
+    }
+    v
 }
 
 fn glob_prefix(pattern: &str, name: &str) -> bool {

@@ -117,6 +117,8 @@ pub struct Agent {
     pub presence: Presence,
     pub call: Option<u64>,
     pub idle_since: Ms,
+    /// When `status` last changed (the members endpoint's `routingStatus.startTime`).
+    pub status_since: Ms,
     /// Wants to go off queue when the current call ends.
     pub pending: Option<Presence>,
 }
@@ -327,6 +329,7 @@ impl Engine {
                     presence: Presence::Offline,
                     call: None,
                     idle_since: midnight,
+                    status_since: midnight,
                     pending: None,
                 })
                 .collect(),
@@ -453,6 +456,9 @@ impl Engine {
             Ev::Recover { agent } => {
                 let a = &mut self.agents[agent as usize];
                 if a.status == RoutingStatus::NotResponding {
+                    if a.status != RoutingStatus::Idle {
+                        a.status_since = self.now;
+                    }
                     a.status = RoutingStatus::Idle;
                     a.idle_since = self.now;
                     self.route_agent(agent);
@@ -592,6 +598,9 @@ impl Engine {
         q.waiting.retain(|c| *c != id);
         q.active.push(id);
         let a = &mut self.agents[agent as usize];
+        if a.status != RoutingStatus::Interacting {
+            a.status_since = self.now;
+        }
         a.status = RoutingStatus::Interacting;
         a.call = Some(id);
         self.schedule(self.now + ring_ms, Ev::AlertEnd { agent, call: id });
@@ -611,6 +620,9 @@ impl Engine {
             q.active.retain(|c| *c != id);
             q.waiting.push_front(id);
             let a = &mut self.agents[agent as usize];
+            if a.status != RoutingStatus::NotResponding {
+                a.status_since = self.now;
+            }
             a.status = RoutingStatus::NotResponding;
             a.call = None;
             let back = self.rng.random_range(20_000..90_000);
@@ -667,6 +679,9 @@ impl Engine {
             self.go_off_queue(agent, p);
             return;
         }
+        if a.status != RoutingStatus::Idle {
+            a.status_since = self.now;
+        }
         a.status = RoutingStatus::Idle;
         a.idle_since = self.now;
         self.route_agent(agent);
@@ -675,6 +690,9 @@ impl Engine {
     fn go_on_queue(&mut self, agent: u32) {
         let a = &mut self.agents[agent as usize];
         a.presence = Presence::OnQueue;
+        if a.status != RoutingStatus::Idle {
+            a.status_since = self.now;
+        }
         a.status = RoutingStatus::Idle;
         a.idle_since = self.now;
         a.pending = None;
@@ -684,6 +702,9 @@ impl Engine {
     fn go_off_queue(&mut self, agent: u32, presence: Presence) {
         let a = &mut self.agents[agent as usize];
         a.presence = presence;
+        if a.status != RoutingStatus::OffQueue {
+            a.status_since = self.now;
+        }
         a.status = RoutingStatus::OffQueue;
     }
 

@@ -64,6 +64,7 @@ impl Shared {
 pub fn router(shared: Arc<Shared>) -> Router {
     let api = Router::new()
         .route("/api/v2/routing/queues", get(api::routing_queues))
+        .route("/api/v2/routing/queues/{id}/members", get(api::queue_members))
         .route("/api/v2/analytics/queues/observations/query", post(api::queue_observations))
         .route("/api/v2/tokens/me", get(identity::tokens_me).delete(identity::revoke_token))
         .route("/api/v2/users/me", get(identity::users_me))

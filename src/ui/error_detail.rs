@@ -85,8 +85,8 @@ pub fn lines(e: &ErrorEntry, theme: &Theme, width: usize) -> Vec<Line<'static>> 
     f.out
 }
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(e) = app.errors.get(app.error_selected) else { return };
+pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, index: usize, scroll: usize) {
+    let Some(e) = app.errors.get(index) else { return };
     let popup = Rect {
         x: area.x + 1,
         y: area.y + 1,
@@ -94,7 +94,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         height: area.height.saturating_sub(2),
     };
     f.render_widget(Clear, popup);
-    let title = format!(" error {} of {} ", app.error_selected + 1, app.errors.len());
+    let title = format!(" error {} of {} ", index + 1, app.errors.len());
     let hint = if theme.ascii { " Esc close  Up/Down scroll " } else { " Esc close  ↑↓ scroll " };
     let block = Block::bordered()
         .border_set(theme.border())
@@ -103,6 +103,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let inner = block.inner(popup);
     let text = lines(e, theme, inner.width as usize);
     let overflow = text.len().saturating_sub(inner.height as usize);
-    let scroll = app.error_detail_scroll.min(overflow) as u16;
+    let scroll = scroll.min(overflow) as u16;
     f.render_widget(Paragraph::new(text).block(block).scroll((scroll, 0)), popup);
 }

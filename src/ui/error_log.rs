@@ -41,7 +41,7 @@ pub fn entry_height(selected: bool) -> u16 {
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bool) {
     let title = format!(" Errors ({}) ", app.errors.len());
-    let hint = if focused { "Enter details, Esc back " } else { "e to select " };
+    let hint = if focused { "Enter details, Tab next pane " } else { "Tab to select " };
     let block = Block::new()
         .borders(Borders::TOP)
         .border_set(theme.border())
@@ -50,7 +50,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bool) 
     let inner = block.inner(area);
     f.render_widget(block, area);
     let width = inner.width as usize;
-    let selected = if focused { app.error_selected } else { 0 };
+    if app.errors.is_empty() {
+        f.render_widget(Paragraph::new(Line::styled(" No errors since qtop started.", theme.label())), inner);
+        return;
+    }
+    let selected = if focused { app.ui.error_selected } else { 0 };
     let mut lines: Vec<Line> = vec![];
     // Keep the selection in view: skip whole entries from the top as needed.
     let mut first = 0;

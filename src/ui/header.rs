@@ -1,6 +1,7 @@
 //! The status line: org, token, health, budget. Always visible; it drops words, then the
 //! least important parts, to fit narrow terminals.
 
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
 use super::format::span;
@@ -26,7 +27,7 @@ fn parts(app: &App, theme: &Theme) -> Vec<Part> {
 
     let mut token = vec![Span::raw(app.grant.as_str())];
     match (&app.auth.phase, app.token_left()) {
-        (AuthPhase::SigningIn, _) => token.push(Span::styled(" signing in…", theme.warn())),
+        (AuthPhase::SigningIn, _) => token.push(Span::styled(format!(" signing in{}", theme.ellipsis()), theme.warn())),
         (_, Some(left)) if left.is_negative() => token.push(Span::styled(" expired", theme.bad())),
         (_, Some(left)) => {
             let left = std::time::Duration::try_from(left).unwrap_or_default();
@@ -41,18 +42,10 @@ fn parts(app: &App, theme: &Theme) -> Vec<Part> {
     }
     out.push(Part { spans: token, label: None, keep: 6 });
 
-    let (word, style) = match app.health() {
-        Health::Connecting => ("Connecting", theme.warn()),
-        Health::Live => ("Live", theme.good()),
-        Health::Stale => ("Stale", theme.warn()),
-        Health::AuthFailed(_) => ("Auth failed", theme.bad()),
-        Health::Failing(_) => ("Error", theme.bad()),
-    };
-    let mut health = vec![Span::styled(format!("{} {word}", theme.dot()), style)];
-    if let Some(t) = app.last_update {
-        health.push(Span::styled(format!(" {}", span(app.since(t))), theme.label()));
+    if let Some(f) = &app.ui.frozen {
+        out.push(Part { spans: frozen(app, f.at, theme), label: None, keep: 10 });
     }
-    out.push(Part { spans: health, label: None, keep: 8 });
+    out.push(Part { spans: health(app, theme), label: None, keep: 8 });
 
     if let Some(rate) = app.rate {
         out.push(Part {
@@ -62,6 +55,30 @@ fn parts(app: &App, theme: &Theme) -> Vec<Part> {
         });
     }
     out
+}
+
+/// `● Live 2s`: the status word (never colour alone) and the age of the data.
+pub fn health(app: &App, theme: &Theme) -> Vec<Span<'static>> {
+    let (word, style) = match app.health() {
+        Health::Connecting => ("Connecting", theme.warn()),
+        Health::Live => ("Live", theme.good()),
+        Health::Stale => ("Stale", theme.warn()),
+        Health::AuthFailed(_) => ("Auth failed", theme.bad()),
+        Health::Failing(_) => ("Error", theme.bad()),
+    };
+    let mut out = vec![Span::styled(format!("{} {word}", theme.dot()), style)];
+    if let Some(t) = app.last_update {
+        out.push(Span::styled(format!(" {}", span(app.since(t))), theme.label()));
+    }
+    out
+}
+
+/// `FROZEN 12s`, reversed so it stands out without colour too.
+fn frozen(app: &App, at: jiff::Timestamp, theme: &Theme) -> Vec<Span<'static>> {
+    vec![
+        Span::styled(" FROZEN ", theme.warn().add_modifier(Modifier::REVERSED | Modifier::BOLD)),
+        Span::styled(format!(" {} (f resumes)", span(app.since(at))), theme.label()),
+    ]
 }
 
 fn build(parts: &[Part], theme: &Theme, labels: bool) -> Line<'static> {

@@ -1,33 +1,177 @@
-//! The help overlay, generated from the key table.
+//! The `?` screen, generated: every component's key table, the saved views, each column's
+//! source and meaning with its thresholds, and what the markers say. Scrolls when taller
+//! than the terminal.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
+use super::columns::{COLUMNS, Unit};
 use super::theme::Theme;
-use crate::keys::BINDINGS;
+use crate::app::{App, Level};
+use crate::keys::Component;
 
-pub fn draw(f: &mut Frame, area: Rect, theme: &Theme) {
-    let mut lines = vec![Line::styled("Keys", theme.title())];
-    for b in BINDINGS {
-        let keys: Vec<String> = b.keys.iter().map(|k| k.label(theme.ascii)).collect();
-        lines.push(Line::from(vec![Span::styled(format!("  {:<12}", keys.join(" ")), theme.key()), Span::raw(b.help)]));
+const KEY_WIDTH: usize = 14;
+
+/// Word-wrap `text` to `width` columns (at least one word per line).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out = vec![];
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
     }
-    let height = (lines.len() as u16 + 2).min(area.height);
-    let width = 70.min(area.width);
-    let popup = area.centered(Constraint::Length(width), Constraint::Length(height));
-    f.render_widget(Clear, popup);
-    let block = Block::bordered().border_set(theme.border()).title(" help ");
-    f.render_widget(Paragraph::new(lines).block(block), popup);
+    if !line.is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    out
 }
 
-/// The bottom command bar: the bindings that have a bar word.
-pub fn command_bar(theme: &Theme) -> Line<'static> {
-    let mut spans = vec![Span::raw(" ")];
-    for b in BINDINGS.iter().filter(|b| b.bar.is_some()) {
-        spans.push(Span::styled(b.keys[0].label(theme.ascii), theme.key()));
-        spans.push(Span::raw(format!(" {}  ", b.bar.unwrap_or_default())));
+/// `  keys          text` with the text wrapped under itself.
+fn entry(lines: &mut Vec<Line<'static>>, key: String, key_style: Style, text: &str, width: usize) {
+    let room = width.saturating_sub(KEY_WIDTH + 2).max(10);
+    for (i, part) in wrap(text, room).into_iter().enumerate() {
+        let lead = if i == 0 { format!("  {key:<KEY_WIDTH$}") } else { " ".repeat(KEY_WIDTH + 2) };
+        lines.push(Line::from(vec![Span::styled(lead, key_style), Span::raw(part)]));
     }
-    Line::from(spans)
+}
+
+fn heading(lines: &mut Vec<Line<'static>>, text: &str, theme: &Theme) {
+    if !lines.is_empty() {
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::styled(text.to_string(), theme.title()));
+}
+
+/// Every line of the help at `width` columns.
+pub fn lines(app: &App, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    let mut out = vec![];
+    heading(&mut out, "Keys", theme);
+    for c in Component::ALL {
+        let bindings = app.keymap.bindings(c);
+        if bindings.is_empty() {
+            continue;
+        }
+        out.push(Line::styled(format!(" {}", c.title()), theme.label()));
+        for b in bindings {
+            let keys: Vec<String> = b.keys.iter().map(|k| k.label(theme.ascii)).collect();
+            entry(&mut out, keys.join(" "), theme.key(), b.help, width);
+        }
+    }
+
+    heading(&mut out, "Views (number keys; [views.NAME] in the config)", theme);
+    entry(&mut out, "0".into(), theme.key(), "all monitored queues, the configured columns and sort", width);
+    for (i, v) in app.settings.views.iter().enumerate() {
+        let queues: Vec<&str> = v.queues.iter().map(|s| s.text.as_str()).collect();
+        let mut text =
+            format!("{}: {}", v.name, if queues.is_empty() { "all queues".into() } else { queues.join(", ") });
+        if let Some(cols) = &v.columns {
+            let keys: Vec<&str> = cols.iter().map(|c| super::columns::column(*c).key).collect();
+            text.push_str(&format!("; columns {}", keys.join(", ")));
+        }
+        entry(&mut out, (i + 1).to_string(), theme.key(), &text, width);
+    }
+    if app.settings.views.is_empty() {
+        entry(&mut out, "1-9".into(), theme.label(), "no views configured", width);
+    }
+
+    heading(&mut out, "Columns (what each number is, and where it comes from)", theme);
+    entry(
+        &mut out,
+        String::new(),
+        theme.label(),
+        "Observation metrics (o...) are counts right now, from the queue observations query; \
+         aggregate metrics (n..., t...) add up today since midnight in the org's time zone. \
+         Waiting is the queue now, not the day's offered total.",
+        width,
+    );
+    for c in COLUMNS {
+        entry(&mut out, c.title.to_string(), theme.key(), &format!("{} - {}", c.source, c.meaning), width);
+        let rule = app.settings.thresholds.rule(c.id, None);
+        if let Some(r) = rule {
+            entry(
+                &mut out,
+                String::new(),
+                theme.label(),
+                &format!("thresholds: {}", r.describe(c.unit, theme.ascii)),
+                width,
+            );
+        }
+        if c.unit == Unit::Duration {
+            entry(&mut out, String::new(), theme.label(), "shown as mm:ss (h:mm:ss past an hour)", width);
+        }
+    }
+    if !app.settings.thresholds.queues.is_empty() {
+        let sel: Vec<&str> = app.settings.thresholds.queues.iter().map(|(s, _)| s.text.as_str()).collect();
+        entry(&mut out, String::new(), theme.label(), &format!("per-queue thresholds for: {}", sel.join(", ")), width);
+    }
+
+    heading(&mut out, "Markers", theme);
+    let markers = format!("{} / {}", theme.marker(Level::Amber), theme.marker(Level::Red));
+    entry(&mut out, markers, theme.key(), "amber / red threshold reached (colour is never the only sign)", width);
+    entry(&mut out, theme.unknown().into(), theme.key(), "the API did not report this value (never shown as 0)", width);
+    let arrows = format!("{} {}", theme.sort_arrow(true), theme.sort_arrow(false));
+    entry(&mut out, arrows, theme.key(), "sort column and direction (s, S)", width);
+    entry(&mut out, "dim row".into(), theme.key(), "numbers older than three refresh intervals", width);
+    entry(
+        &mut out,
+        "top line".into(),
+        theme.key(),
+        "Connecting, Live (with data age), Stale, Error, Auth failed; FROZEN while f holds the screen",
+        width,
+    );
+    out
+}
+
+/// The screen between the top line and the bar; the help covers all of it.
+fn body(area: Rect) -> Rect {
+    Rect { y: area.y + 1, height: area.height.saturating_sub(2), ..area }
+}
+
+/// The help box: the body's full height, at a readable width.
+fn popup(area: Rect) -> Rect {
+    let body = body(area);
+    body.centered(Constraint::Length(body.width.min(110)), Constraint::Length(body.height))
+}
+
+/// How far the help can scroll at the last known terminal size.
+pub fn max_scroll(app: &App) -> usize {
+    let theme = Theme::new(app.color, app.ascii);
+    let inner = popup(Rect::new(0, 0, app.size.0, app.size.1));
+    let total = lines(app, &theme, inner.width.saturating_sub(2) as usize).len();
+    total.saturating_sub(inner.height.saturating_sub(2) as usize)
+}
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let popup = popup(area);
+    let inner_w = popup.width.saturating_sub(2) as usize;
+    let inner_h = popup.height.saturating_sub(2) as usize;
+    let all = lines(app, theme, inner_w);
+    let scroll = app.ui.help_scroll.min(all.len().saturating_sub(inner_h));
+    let last = (scroll + inner_h).min(all.len());
+    let block = Block::bordered()
+        .border_set(theme.border())
+        .title(Span::styled(" help ", theme.title()))
+        .title_bottom(Line::from(format!(" lines {}-{} of {} ", scroll + 1, last, all.len())).right_aligned());
+    f.render_widget(Clear, body(area));
+    f.render_widget(Paragraph::new(all).scroll((scroll as u16, 0)).block(block), popup);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapping_keeps_words_whole() {
+        assert_eq!(wrap("one two three four", 9), ["one two", "three", "four"]);
+        assert_eq!(wrap("", 5), [""]);
+        assert_eq!(wrap("supercalifragilistic", 5), ["supercalifragilistic"]);
+    }
 }

@@ -4,15 +4,82 @@
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::border;
 
+use crate::app::Level;
+
+/// `[ui] theme`. `dark` keeps to the 16 ANSI colours, so it looks the same on 16- and
+/// 256-colour terminals; the others use the 256-colour cube.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Palette {
+    #[default]
+    Dark,
+    /// Dark text colours for light backgrounds (ANSI yellow is unreadable on white).
+    Light,
+    /// Dark background, finer amber and red from the 256-colour cube.
+    Ansi256,
+}
+
+impl Palette {
+    pub fn parse(text: &str) -> Result<Palette, String> {
+        match text {
+            "dark" | "16" => Ok(Palette::Dark),
+            "light" => Ok(Palette::Light),
+            "256" => Ok(Palette::Ansi256),
+            other => Err(format!("[ui] theme = \"{other}\" is not one of \"dark\" (16 colours), \"light\", \"256\"")),
+        }
+    }
+}
+
+struct Colors {
+    accent: Color,
+    amber: Color,
+    red: Color,
+    good: Color,
+    muted: Color,
+}
+
+impl Palette {
+    fn colors(self) -> Colors {
+        match self {
+            Palette::Dark => Colors {
+                accent: Color::Cyan,
+                amber: Color::Yellow,
+                red: Color::Red,
+                good: Color::Green,
+                muted: Color::Gray,
+            },
+            Palette::Light => Colors {
+                accent: Color::Indexed(25),
+                amber: Color::Indexed(130),
+                red: Color::Indexed(124),
+                good: Color::Indexed(28),
+                muted: Color::Indexed(242),
+            },
+            Palette::Ansi256 => Colors {
+                accent: Color::Indexed(45),
+                amber: Color::Indexed(214),
+                red: Color::Indexed(196),
+                good: Color::Indexed(77),
+                muted: Color::Indexed(250),
+            },
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Theme {
     pub color: bool,
     pub ascii: bool,
+    pub palette: Palette,
 }
 
 impl Theme {
     pub fn new(color: bool, ascii: bool) -> Self {
-        Theme { color, ascii }
+        Theme { color, ascii, palette: Palette::Dark }
+    }
+
+    pub fn with_palette(mut self, palette: Palette) -> Self {
+        self.palette = palette;
+        self
     }
 
     fn fg(&self, c: Color) -> Style {
@@ -20,23 +87,60 @@ impl Theme {
     }
 
     pub fn title(&self) -> Style {
-        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        self.fg(self.palette.colors().accent).add_modifier(Modifier::BOLD)
     }
 
     pub fn label(&self) -> Style {
-        self.fg(Color::Gray)
+        self.fg(self.palette.colors().muted)
     }
 
     pub fn good(&self) -> Style {
-        self.fg(Color::Green)
+        self.fg(self.palette.colors().good)
     }
 
     pub fn warn(&self) -> Style {
-        self.fg(Color::Yellow)
+        self.fg(self.palette.colors().amber)
     }
 
     pub fn bad(&self) -> Style {
-        self.fg(Color::Red).add_modifier(Modifier::BOLD)
+        self.fg(self.palette.colors().red).add_modifier(Modifier::BOLD)
+    }
+
+    /// A threshold level as a style; pair it with [`Theme::marker`].
+    pub fn level(&self, level: Level) -> Style {
+        match level {
+            Level::Normal => Style::new(),
+            Level::Amber => self.warn().add_modifier(Modifier::BOLD),
+            Level::Red => self.bad(),
+        }
+    }
+
+    /// The glyph that says the same as the colour: amber ▲, red !.
+    pub fn marker(&self, level: Level) -> &'static str {
+        match (level, self.ascii) {
+            (Level::Normal, _) => " ",
+            (Level::Amber, false) => "▲",
+            (Level::Amber, true) => "^",
+            (Level::Red, _) => "!",
+        }
+    }
+
+    pub fn sort_arrow(&self, descending: bool) -> &'static str {
+        match (descending, self.ascii) {
+            (true, false) => "↓",
+            (false, false) => "↑",
+            (true, true) => "v",
+            (false, true) => "^",
+        }
+    }
+
+    /// The ink of the wall's big digits.
+    pub fn big_fill(&self) -> char {
+        if self.ascii { '#' } else { '█' }
+    }
+
+    pub fn ellipsis(&self) -> &'static str {
+        if self.ascii { "..." } else { "…" }
     }
 
     pub fn dim(&self) -> Style {
@@ -44,7 +148,7 @@ impl Theme {
     }
 
     pub fn column_header(&self) -> Style {
-        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        self.title()
     }
 
     pub fn selected(&self) -> Style {
@@ -52,7 +156,7 @@ impl Theme {
     }
 
     pub fn key(&self) -> Style {
-        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        self.title()
     }
 
     pub fn border(&self) -> border::Set<'static> {

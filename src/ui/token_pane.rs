@@ -46,8 +46,8 @@ pub fn height(app: &App, total: u16, taken: u16) -> u16 {
 
 /// `10:31:00 UTC`, with the date when it is not today.
 fn time(app: &App, t: Timestamp) -> String {
-    let at = t.to_zoned_datetime(app.tz.clone());
-    let today = app.now.to_zoned_datetime(app.tz.clone()).date();
+    let at = t.to_zoned_datetime(app.timezone.clone());
+    let today = app.now.to_zoned_datetime(app.timezone.clone()).date();
     let format = if at.date() == today { "%H:%M:%S %Z" } else { "%Y-%m-%d %H:%M:%S %Z" };
     at.strftime(format).to_string()
 }
