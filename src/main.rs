@@ -3,12 +3,13 @@ use std::sync::Arc;
 
 use clap::Parser;
 
-use qtop::cli::{Cli, Command, SimArgs};
+use qtop::cli::{Cli, Command, SimArgs, SimFaultArgs};
 use qtop::config::{self, Config, Env};
 use qtop::genesys::auth::Session;
 use qtop::genesys::client::{Client, ClientOptions};
 use qtop::genesys::regions::REGIONS;
-use qtop::sim::{self, SimOptions, org::Org};
+use qtop::sim::admin::FaultScript;
+use qtop::sim::{self, SimExtras, SimOptions, org::Org};
 use qtop::{demo, tui};
 
 fn main() -> ExitCode {
@@ -38,6 +39,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Sim(args)) => run_sim(args).await,
+        Some(Command::SimFault(args)) => run_sim_fault(args).await,
         None => run_tui(cli).await,
     }
 }
@@ -52,6 +54,13 @@ async fn run_tui(cli: Cli) -> Result<ExitCode, String> {
     let session = Arc::new(Session::new(client, config.auth.clone()));
     tui::install_panic_hook();
     tui::run(&config, session).await.map_err(|e| format!("terminal error: {e}"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_sim_fault(args: SimFaultArgs) -> Result<ExitCode, String> {
+    let cmd = sim::fault_cli::parse(&args.words)?;
+    let out = sim::fault_cli::run(args.port, cmd).await?;
+    print!("{out}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -78,17 +87,40 @@ async fn run_sim(args: SimArgs) -> Result<ExitCode, String> {
     if !(args.speed > 0.0 && args.speed <= 3600.0) {
         return Err(format!("--speed {}: use a number above 0 and at most 3600", args.speed));
     }
+    if args.rate_limit == Some(0) {
+        return Err("--rate-limit 0: use at least 1 request per minute".into());
+    }
+    let fault_script = match &args.fault_script {
+        Some(path) => {
+            let script = FaultScript::load(path)?;
+            sim::check_script(&script, &org).map_err(|e| format!("--fault-script {}: {e}", path.display()))?;
+            Some(script)
+        }
+        None => None,
+    };
+    let extras = SimExtras { rate_limit: args.rate_limit, faults: args.faults, fault_script };
     let start = sim::clock::today_at(&org.timezone, h, m);
     let opts = SimOptions { org: org.clone(), start: Some(start), speed: args.speed, clock: None };
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
-    let handle = sim::start(opts, addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let started = std::time::Instant::now();
+    let handle = sim::start_with(opts, extras, addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     println!(
-        "qtop sim: {} serving '{}' ({} queues, {} agents)",
+        "qtop sim: {} serving '{}' ({} queues, {} agents; day simulated up to {} in {:.1}s)",
         handle.base_url(),
         org.name,
         org.queues.len(),
-        org.agents.len()
+        org.agents.len(),
+        args.start,
+        started.elapsed().as_secs_f64()
     );
+    println!("  rate limit: {} requests per token per minute", args.rate_limit.unwrap_or(org.rate_limit_per_minute));
+    if args.faults {
+        println!(
+            "  faults: switch with `qtop sim-fault --port {} <fault> on|off` (or curl {}/sim/faults)",
+            handle.addr.port(),
+            handle.base_url()
+        );
+    }
     println!("  OAuth clients (secrets are in the org file):");
     for c in &org.clients {
         println!("    {:<36} {:<34} grants: {}", c.id, c.name, c.grants.join(","));
@@ -99,6 +131,8 @@ async fn run_sim(args: SimArgs) -> Result<ExitCode, String> {
         org.clients[0].id
     );
     println!("  Ctrl-C to stop");
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
     let _ = tokio::signal::ctrl_c().await;
     handle.stop().await;
     Ok(ExitCode::SUCCESS)
