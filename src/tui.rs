@@ -50,6 +50,8 @@ pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> 
     let monitor = Monitor {
         session: session.clone(),
         refresh: config.refresh,
+        totals_refresh: config.totals_refresh,
+        timezone: config.timezone.clone(),
         selectors: config.queues.clone(),
         events: ev_tx.clone(),
     };
@@ -62,6 +64,7 @@ pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> 
     let mut terminal = ratatui::init();
     let _guard = TerminalGuard;
     let mut app = App::new(config.hosts.label.clone(), session.method().grant(), config.refresh, Timestamp::now());
+    app.totals_refresh = config.totals_refresh;
     app.ascii = config.ascii;
     app.color = config.color;
 
