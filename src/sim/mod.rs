@@ -13,6 +13,7 @@ pub mod fault_cli;
 pub mod faults;
 pub mod generate;
 pub mod oauth;
+pub mod observations;
 pub mod org;
 pub mod query;
 pub mod server;

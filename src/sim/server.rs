@@ -23,7 +23,7 @@ use super::engine::{Engine, Ms};
 use super::errors::{ApiFault, CORRELATION_ID};
 use super::faults::{self, Action, Effect, FaultKind, FaultSpec, FaultState};
 use super::org::Org;
-use super::{admin, aggregates, api, oauth};
+use super::{admin, aggregates, api, oauth, observations};
 
 pub struct Shared {
     /// The org as loaded. What callers may see right now, with faults applied, is
@@ -172,7 +172,7 @@ impl Shared {
 pub fn router(shared: Arc<Shared>) -> Router {
     let api = Router::new()
         .route("/api/v2/routing/queues", get(api::routing_queues))
-        .route("/api/v2/analytics/queues/observations/query", post(api::queue_observations))
+        .route("/api/v2/analytics/queues/observations/query", post(observations::queue_observations))
         .route("/api/v2/analytics/conversations/aggregates/query", post(aggregates::conversation_aggregates))
         .route_layer(middleware::from_fn_with_state(shared.clone(), authenticate));
     let mut app = Router::new().route("/oauth/token", post(oauth::token)).merge(api);
@@ -343,6 +343,10 @@ pub fn serve(listener: TcpListener, shared: Arc<Shared>) -> std::io::Result<SimH
     let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(shared.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    // Small answers go out at once (no Nagle delay), as from a real API front end.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app)
             .with_graceful_shutdown(async move {
@@ -355,7 +359,12 @@ pub fn serve(listener: TcpListener, shared: Arc<Shared>) -> std::io::Result<SimH
 
 /// JSON response helper: `Body` from a value.
 pub fn json(value: serde_json::Value) -> Response {
-    let mut resp = Response::new(Body::from(serde_json::to_vec(&value).expect("json")));
+    json_body(&value)
+}
+
+/// JSON response from anything serialisable (typed bodies skip the `Value` tree).
+pub fn json_body<T: serde::Serialize>(value: &T) -> Response {
+    let mut resp = Response::new(Body::from(serde_json::to_vec(value).expect("response bodies serialise")));
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     resp
 }
