@@ -234,6 +234,19 @@ agents = 300
     }
 
     #[test]
+    fn the_shipped_large_org_has_a_thousand_queues_and_ten_thousand_agents() {
+        let org = Org::from_toml(include_str!("../../sim/orgs/large.toml")).unwrap();
+        assert_eq!((org.queues.len(), org.agents.len()), (1000, 10_000));
+        assert!(org.queues.iter().all(|q| !q.members.is_empty()));
+        for d in 0..org.divisions.len() {
+            assert!(org.queues.iter().any(|q| q.division == d), "division {d} has queues");
+        }
+        let media: std::collections::HashSet<&str> =
+            org.queues.iter().flat_map(|q| q.media.iter().map(String::as_str)).collect();
+        assert_eq!(media.len(), 5, "{media:?}");
+    }
+
+    #[test]
     fn apportion_keeps_the_total_and_a_minimum_of_one() {
         let out = apportion(&[10.0, 0.1, 5.0, 5.0], 20);
         assert_eq!(out.iter().sum::<usize>(), 20);
