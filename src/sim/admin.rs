@@ -95,7 +95,7 @@ pub struct Step {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum StepAction {
-    On(FaultSpec),
+    On(Box<FaultSpec>),
     Clear(Option<FaultKind>),
 }
 
@@ -145,9 +145,9 @@ impl FaultScript {
                         None => return Err(format!("step {}: clear must be a fault name or \"all\"", i + 1)),
                     }
                 }
-                None => StepAction::On(
+                None => StepAction::On(Box::new(
                     serde_json::from_value(Value::Object(s)).map_err(|e| format!("step {}: {e}", i + 1))?,
-                ),
+                )),
             };
             out.push(Step { at, what });
         }
@@ -167,7 +167,7 @@ pub async fn play(shared: Arc<Shared>, script: FaultScript) {
         tokio::time::sleep_until(start + step.at).await;
         match step.what {
             StepAction::On(spec) => {
-                if let Err(e) = shared.add_fault(spec) {
+                if let Err(e) = shared.add_fault(*spec) {
                     tracing::warn!("fault script step at {:?}: {e}", step.at);
                 }
             }
@@ -210,6 +210,16 @@ for = "20s"
         assert_eq!(s.steps[1].what, StepAction::Clear(None));
         let j = FaultScript::parse(r#"{"step": [{"at": "1s", "fault": "latency", "ms": 200}]}"#).unwrap();
         assert_eq!(j.steps.len(), 1);
+    }
+
+    #[test]
+    fn the_shipped_script_fits_the_demo_org() {
+        let s = FaultScript::parse(include_str!("../../sim/faults/bad-afternoon.toml")).unwrap();
+        assert!(s.steps.len() >= 8);
+        crate::sim::check_script(&s, &crate::sim::org::Org::demo()).unwrap();
+        let bad = FaultScript::parse("[[step]]\nat = \"1s\"\nfault = \"queue-moved\"\nqueue = \"Nope\"\n").unwrap();
+        let e = crate::sim::check_script(&bad, &crate::sim::org::Org::demo()).unwrap_err();
+        assert!(e.starts_with("step 1") && e.contains("Nope"), "{e}");
     }
 
     #[test]

@@ -70,7 +70,14 @@ pub async fn run(port: u16, cmd: FaultCommand) -> Result<String, String> {
         FaultCommand::Off(kind) => http.delete(format!("{base}/{}", kind.name())),
     };
     let resp = req.send().await.map_err(|e| {
-        format!("cannot reach a simulator on 127.0.0.1:{port} ({e}); start one with `qtop sim --faults` or `qtop --demo --sim-port {port} --sim-faults`")
+        // reqwest's own message hides the cause ("error sending request"); the chain names it.
+        let mut cause = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            cause = s.to_string();
+            source = s.source();
+        }
+        format!("cannot reach a simulator on 127.0.0.1:{port} ({cause}); start one with `qtop sim --faults` or `qtop --demo --sim-port {port} --sim-faults`")
     })?;
     let status = resp.status().as_u16();
     let body: Value = resp.json().await.unwrap_or(Value::Null);
