@@ -186,9 +186,9 @@ async fn a_queue_moved_out_of_the_callers_divisions_disappears_everywhere_and_co
     let interval = aggregates::today_interval(common::T0.parse().unwrap(), &t.org.timezone);
     let visible = |home: std::sync::Arc<qtop::genesys::auth::Session>, q: String, interval: String| async move {
         let listed = queries::list_queues(&home).await.unwrap().0.iter().any(|x| x.id == q);
-        let observed =
-            queries::parse_observations(&queries::observe(&home, &[q.clone()]).await.unwrap().0).contains_key(&q);
-        let totals = aggregates::today(&home, &[q.clone()], interval).await.unwrap().0[&q].offered > 0;
+        let observed = queries::parse_observations(&queries::observe(&home, std::slice::from_ref(&q)).await.unwrap().0)
+            .contains_key(&q);
+        let totals = aggregates::today(&home, std::slice::from_ref(&q), interval).await.unwrap().0[&q].offered > 0;
         (listed, observed, totals)
     };
     assert_eq!(visible(home.clone(), q.clone(), interval.clone()).await, (true, true, true));

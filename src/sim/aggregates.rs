@@ -200,6 +200,9 @@ fn string_list(body: &Value, key: &str) -> Result<Vec<String>, ApiFault> {
     }
 }
 
+/// One result group: its dimensions, totals per slice of the interval, and the SL target.
+type GroupTotals = (Map<String, Value>, Vec<Bucket>, Option<f64>);
+
 struct AggQuery {
     start: Ms,
     end: Ms,
@@ -337,9 +340,8 @@ fn aggregate(
     };
     let by_queue = q.group_by.iter().any(|g| g == "queueId");
     let by_media = q.group_by.iter().any(|g| g == "mediaType");
-    // Group key → per-slice totals, in a stable order (queue order, then media order).
-    let mut groups: BTreeMap<(Option<usize>, Option<usize>), (Map<String, Value>, Vec<Bucket>, Option<f64>)> =
-        BTreeMap::new();
+    // Group key (queue, media) → per-slice totals, in a stable order.
+    let mut groups: BTreeMap<(Option<usize>, Option<usize>), GroupTotals> = BTreeMap::new();
     for qi in candidates {
         let spec = &org.queues[qi];
         // Conversations in queues outside the caller's divisions are not counted, as the
