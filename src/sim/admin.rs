@@ -46,7 +46,10 @@ pub async fn add(
     if let Err(e) = loopback_only(peer) {
         return e.into_response();
     }
-    let spec: FaultSpec = match serde_json::from_slice(&body) {
+    let spec = match serde_json::from_slice::<Value>(&body)
+        .map_err(|e| e.to_string())
+        .and_then(|v| FaultSpec::from_json(&v))
+    {
         Ok(s) => s,
         Err(e) => return ApiFault::invalid_value("fault", format!("not a fault: {e}")).into_response(),
     };
@@ -146,7 +149,7 @@ impl FaultScript {
                     }
                 }
                 None => StepAction::On(Box::new(
-                    serde_json::from_value(Value::Object(s)).map_err(|e| format!("step {}: {e}", i + 1))?,
+                    FaultSpec::from_json(&Value::Object(s)).map_err(|e| format!("step {}: {e}", i + 1))?,
                 )),
             };
             out.push(Step { at, what });
@@ -227,7 +230,8 @@ for = "20s"
         for (text, needle) in [
             ("[[step]]\nfault = \"errors\"\n", "step 1: at is required"),
             ("[[step]]\nat = \"soon\"\nfault = \"errors\"\n", "step 1: at"),
-            ("[[step]]\nat = \"1s\"\nfault = \"fire\"\n", "step 1"),
+            ("[[step]]\nat = \"1s\"\nfault = \"fire\"\n", "step 1: fault: unknown variant `fire`"),
+            ("[[step]]\nat = \"1s\"\nfault = \"latency\"\nms = \"slow\"\n", "step 1: ms: invalid type"),
             ("[[step]]\nat = \"1s\"\nclear = \"fire\"\n", "clear = \"fire\""),
             ("[[steps]]\nat = \"1s\"\n", "unknown key 'steps'"),
         ] {

@@ -169,6 +169,20 @@ pub struct FaultSpec {
 }
 
 impl FaultSpec {
+    /// From a JSON object, naming the field when one does not fit (serde's own message
+    /// says what was expected, not where).
+    pub fn from_json(v: &Value) -> Result<FaultSpec, String> {
+        serde_json::from_value(v.clone()).map_err(|e| {
+            let culprit = v.as_object().and_then(|obj| {
+                obj.iter().find(|(k, x)| serde_json::from_value::<FaultSpec>(json!({k.as_str(): x})).is_err())
+            });
+            match culprit {
+                Some((k, _)) => format!("{k}: {e}"),
+                None => e.to_string(),
+            }
+        })
+    }
+
     fn given(&self) -> Vec<&'static str> {
         let mut out = vec![];
         let mut mark = |name, present: bool| {

@@ -392,8 +392,12 @@ impl Org {
         if let Some(g) = f.generate.take() {
             super::generate::expand(&mut f, &g)?;
         }
-        let org_hours = parse_hours(&f.org.hours)
-            .ok_or_else(|| bad(format!("org.hours '{}' is not HH:MM-HH:MM (e.g. \"07:00-21:00\")", f.org.hours)))?;
+        let org_hours = parse_hours(&f.org.hours).ok_or_else(|| {
+            bad(format!(
+                "org.hours '{}' is not HH:MM-HH:MM with opening before closing (e.g. \"07:00-21:00\")",
+                f.org.hours
+            ))
+        })?;
         let timezone = jiff::tz::TimeZone::get(&f.org.timezone).map_err(|_| {
             bad(format!("org.timezone '{}' is not an IANA time zone (e.g. Europe/London)", f.org.timezone))
         })?;
@@ -520,7 +524,7 @@ impl Org {
                 let (open_min, close_min) = match &q.hours {
                     None => org_hours,
                     Some(h) => parse_hours(h).ok_or_else(|| {
-                        bad(format!("queue '{}': hours '{h}' is not HH:MM-HH:MM (e.g. \"07:00-21:00\")", q.name))
+                        bad(format!("queue '{}': hours '{h}' is not HH:MM-HH:MM with opening before closing (e.g. \"07:00-21:00\")", q.name))
                     })?,
                 };
                 Ok(QueueSpec {
