@@ -69,6 +69,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "DURATION")]
     pub refresh: Option<String>,
 
+    /// How often today's totals (offered, abandoned, SL%) are fetched (default 30s, minimum 10s).
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub totals_refresh: Option<String>,
+
     /// Run against an embedded simulated org on 127.0.0.1 (no account needed).
     #[arg(long, global = true)]
     pub demo: bool,
@@ -80,6 +84,18 @@ pub struct GlobalArgs {
     /// Simulated seconds per real second in the demo.
     #[arg(long, global = true, value_name = "X", requires = "demo")]
     pub speed: Option<f64>,
+
+    /// Serve the demo org on this 127.0.0.1 port (default: any free port), e.g. for curl or `qtop sim-fault`.
+    #[arg(long, global = true, value_name = "PORT", requires = "demo")]
+    pub sim_port: Option<u16>,
+
+    /// Let `qtop sim-fault` (or curl to /sim/faults) switch the demo org's faults while qtop runs.
+    #[arg(long, global = true, requires = "demo")]
+    pub sim_faults: bool,
+
+    /// Play a fault timeline against the demo org (TOML [[step]] at/fault/…; see sim/faults/).
+    #[arg(long, global = true, value_name = "FILE", requires = "demo")]
+    pub fault_script: Option<PathBuf>,
 
     /// ASCII borders and markers (for terminals without UTF-8).
     #[arg(long, global = true)]
@@ -114,6 +130,8 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Run the simulated org alone (for curl, scripts or a second qtop).
     Sim(SimArgs),
+    /// Switch a running simulator's faults: `qtop sim-fault errors on status=503 for=20s`, `… off`, `list`, `clear`.
+    SimFault(SimFaultArgs),
     /// List the regions and their hosts.
     Regions,
     /// Forget the cached user token and revoke it (DELETE /api/v2/tokens/me).
@@ -167,4 +185,28 @@ pub struct SimArgs {
     /// List the org's personas (for `qtop --demo --as`) and exit.
     #[arg(long)]
     pub personas: bool,
+
+    /// Requests per token per minute before 429 (default: the org file's rate_limit_per_minute, 300).
+    #[arg(long, value_name = "N")]
+    pub rate_limit: Option<u32>,
+
+    /// Serve /sim/faults (loopback only) so faults can be switched while clients run.
+    #[arg(long)]
+    pub faults: bool,
+
+    /// Play a fault timeline (TOML [[step]] entries: at, fault, parameters; or clear).
+    #[arg(long, value_name = "FILE")]
+    pub fault_script: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SimFaultArgs {
+    /// Port of the simulator on 127.0.0.1.
+    #[arg(long, default_value_t = 8089)]
+    pub port: u16,
+
+    /// `<fault> [on|off] [key=value…]`, `list` or `clear`. Faults: latency, errors, unavailable,
+    /// reset, truncate, revoke, role-removed, permission-removed, queue-moved, clock-skew, rate-limit.
+    #[arg(required = true, num_args = 1.., value_name = "WORDS", allow_hyphen_values = true)]
+    pub words: Vec<String>,
 }

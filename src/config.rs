@@ -23,6 +23,8 @@ pub const TOKEN_ENV: &str = "GENESYSCLOUD_ACCESS_TOKEN";
 /// `http://127.0.0.1:8085/callback` on the OAuth client.
 pub const DEFAULT_REDIRECT_PORT: u16 = 8085;
 pub const MIN_REFRESH: Duration = Duration::from_secs(1);
+pub const MIN_TOTALS_REFRESH: Duration = Duration::from_secs(10);
+pub const DEFAULT_TOTALS_REFRESH: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Error, PartialEq, Eq)]
 #[error("{0}")]
@@ -87,6 +89,8 @@ pub struct AuthSection {
 #[serde(deny_unknown_fields)]
 pub struct MonitorSection {
     pub refresh: Option<String>,
+    /// How often today's totals (offered, abandoned, SL%) are fetched.
+    pub totals_refresh: Option<String>,
     #[serde(default)]
     pub queues: Vec<String>,
 }
@@ -112,6 +116,7 @@ pub struct Config {
     pub timezone: jiff::tz::TimeZone,
     pub auth: AuthMethod,
     pub refresh: Duration,
+    pub totals_refresh: Duration,
     pub queues: Vec<Selector>,
     pub ascii: bool,
     pub color: bool,
@@ -192,6 +197,17 @@ pub fn parse_refresh(text: &str, key: &str) -> Result<Duration, ConfigError> {
     Ok(d)
 }
 
+pub fn parse_totals_refresh(text: &str, key: &str) -> Result<Duration, ConfigError> {
+    let d = humantime::parse_duration(text.trim())
+        .map_err(|_| ConfigError(format!("{key} = \"{text}\" is not a duration; write it like \"30s\" or \"1m\"")))?;
+    if d < MIN_TOTALS_REFRESH {
+        return err(format!(
+            "{key} = \"{text}\" is below the 10s minimum: today's totals move slowly and each fetch spends the API rate budget; use \"10s\" or more"
+        ));
+    }
+    Ok(d)
+}
+
 impl Config {
     /// Layer file < environment < flags into a validated config.
     pub fn resolve(
@@ -233,6 +249,11 @@ impl Config {
             (None, Some(r)) => parse_refresh(r, "[monitor] refresh")?,
             (None, None) => Duration::from_secs(1),
         };
+        let totals_refresh = match (&flags.totals_refresh, &file.monitor.totals_refresh) {
+            (Some(r), _) => parse_totals_refresh(r, "--totals-refresh")?,
+            (None, Some(r)) => parse_totals_refresh(r, "[monitor] totals_refresh")?,
+            (None, None) => DEFAULT_TOTALS_REFRESH,
+        };
         let selector_texts = flags.queues.clone().unwrap_or_else(|| file.monitor.queues.clone());
         let queues = selector_texts
             .iter()
@@ -248,7 +269,7 @@ impl Config {
         let ascii = flags.ascii || file.ui.ascii.unwrap_or(false) || !env.utf8_locale;
         let ui = ui::resolve(&file, flags)?;
 
-        Ok(Config { hosts, timezone, auth, refresh, queues, ascii, color, source, ui })
+        Ok(Config { hosts, timezone, auth, refresh, totals_refresh, queues, ascii, color, source, ui })
     }
 }
 
@@ -366,6 +387,7 @@ mod tests {
             .unwrap();
         assert_eq!(c.hosts.api.as_str(), "https://api.mypurecloud.ie/");
         assert_eq!(c.refresh, Duration::from_secs(1));
+        assert_eq!(c.totals_refresh, DEFAULT_TOTALS_REFRESH);
         assert!(c.queues.is_empty() && c.color && !c.ascii);
     }
 
@@ -394,6 +416,14 @@ mod tests {
             ("[org]\nregion = \"eu-west-1\"\n", "client_id"),
             ("[org]\nregion = \"eu-west-1\"\n[auth]\nclient_id = \"a\"\n[ui]\ncolor = \"pink\"\n", "[ui] color"),
             ("[org\n", "qtop.toml:1"),
+            (
+                "[org]\nregion = \"eu-west-1\"\n[auth]\nclient_id = \"a\"\n[monitor]\ntotals_refresh = \"5s\"\n",
+                "10s minimum",
+            ),
+            (
+                "[org]\nregion = \"eu-west-1\"\n[auth]\nclient_id = \"a\"\n[monitor]\ntotals_refresh = \"often\"\n",
+                "[monitor] totals_refresh",
+            ),
         ];
         for (text, needle) in cases {
             let e = resolve(text, GlobalArgs::default(), env()).unwrap_err().0;

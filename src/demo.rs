@@ -17,8 +17,9 @@ use crate::genesys::browser::Opener;
 use crate::genesys::client::{self, Client, ClientOptions};
 use crate::genesys::regions;
 use crate::genesys::secret::Secret;
+use crate::sim::admin::FaultScript;
 use crate::sim::org::{Org, Persona};
-use crate::sim::{self, SimHandle, SimOptions};
+use crate::sim::{self, SimExtras, SimHandle, SimOptions};
 
 pub const DEFAULT_PERSONA: &str = "wallboard";
 
@@ -107,9 +108,25 @@ pub async fn start(flags: &mut GlobalArgs, file: &mut FileConfig, env: &mut Env)
         return Err(format!("--as {persona}: no such demo persona; use one of: {}", persona_list(&org)));
     };
     let timezone = org.timezone_name.clone();
+    if let Some(speed) = flags.speed
+        && !(speed > 0.0 && speed <= 3600.0)
+    {
+        return Err(format!("--speed {speed}: use a number above 0 and at most 3600"));
+    }
+    let fault_script = match &flags.fault_script {
+        Some(path) => {
+            let script = FaultScript::load(path)?;
+            sim::check_script(&script, &org).map_err(|e| format!("--fault-script {}: {e}", path.display()))?;
+            Some(script)
+        }
+        None => None,
+    };
+    let extras = SimExtras { rate_limit: None, faults: flags.sim_faults, fault_script };
     let opts = SimOptions { org: org.clone(), start: None, speed: flags.speed.unwrap_or(1.0), clock: None };
-    let sim =
-        sim::start(opts, sim::loopback()).await.map_err(|e| format!("cannot start the demo org on 127.0.0.1: {e}"))?;
+    let bind = std::net::SocketAddr::from(([127, 0, 0, 1], flags.sim_port.unwrap_or(0)));
+    let sim = sim::start_with(opts, extras, bind)
+        .await
+        .map_err(|e| format!("cannot start the demo org on {bind}: {e}; pick another --sim-port"))?;
     flags.base_url = Some(sim.base_url());
     flags.login_url = None;
     flags.region = None;

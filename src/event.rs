@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use ratatui::crossterm::event::KeyEvent;
 
+use crate::genesys::aggregates::TodayNumbers;
 use crate::genesys::auth::AuthStatus;
 use crate::genesys::client::{ApiError, RateHeaders};
 use crate::genesys::queries::{Member, QueueNumbers};
@@ -42,6 +43,8 @@ pub enum Activity {
     Observations,
     /// The members of one queue, for its detail view.
     Members,
+    /// Today's totals (conversation aggregates): failing leaves the live columns alone.
+    Totals,
 }
 
 #[derive(Debug, Clone)]
@@ -56,6 +59,12 @@ pub enum MonitorEvent {
     Observations {
         queue_ids: Vec<String>,
         numbers: BTreeMap<String, QueueNumbers>,
+        at: Timestamp,
+    },
+    /// Today's totals for a batch of queues (queues the API left out had no conversations).
+    Totals {
+        queue_ids: Vec<String>,
+        today: BTreeMap<String, TodayNumbers>,
         at: Timestamp,
     },
     Failed {

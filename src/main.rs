@@ -5,13 +5,14 @@ use clap::Parser;
 
 use std::io::{IsTerminal, Read};
 
-use qtop::cli::{Cli, Command, DoctorArgs, ExplainArgs, GlobalArgs, SimArgs};
+use qtop::cli::{Cli, Command, DoctorArgs, ExplainArgs, GlobalArgs, SimArgs, SimFaultArgs};
 use qtop::config::{self, Config, Env};
 use qtop::genesys::auth::{AuthMethod, Grant, Session};
 use qtop::genesys::browser::{Opener, SystemBrowser};
 use qtop::genesys::client::{Client, ClientOptions};
 use qtop::genesys::regions::REGIONS;
-use qtop::sim::{self, SimOptions, org::Org};
+use qtop::sim::admin::FaultScript;
+use qtop::sim::{self, SimExtras, SimOptions, org::Org};
 use qtop::{console_sign_in, demo, doctor, explain, tui};
 
 fn main() -> ExitCode {
@@ -49,6 +50,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Some(Command::Doctor(args)) => run_doctor(cli.global, args).await,
         Some(Command::Explain(args)) => run_explain(args),
         Some(Command::Logout) => run_logout(cli.global).await,
+        Some(Command::SimFault(args)) => run_sim_fault(args).await,
         None => run_tui(cli.global).await,
     }
 }
@@ -175,6 +177,13 @@ async fn revoke(session: &Session, what: &str, org: &str) {
     }
 }
 
+async fn run_sim_fault(args: SimFaultArgs) -> Result<ExitCode, String> {
+    let cmd = sim::fault_cli::parse(&args.words)?;
+    let out = sim::fault_cli::run(args.port, cmd).await?;
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn run_sim(args: SimArgs) -> Result<ExitCode, String> {
     let org = match &args.org {
         Some(path) => {
@@ -198,17 +207,40 @@ async fn run_sim(args: SimArgs) -> Result<ExitCode, String> {
     if !(args.speed > 0.0 && args.speed <= 3600.0) {
         return Err(format!("--speed {}: use a number above 0 and at most 3600", args.speed));
     }
+    if args.rate_limit == Some(0) {
+        return Err("--rate-limit 0: use at least 1 request per minute".into());
+    }
+    let fault_script = match &args.fault_script {
+        Some(path) => {
+            let script = FaultScript::load(path)?;
+            sim::check_script(&script, &org).map_err(|e| format!("--fault-script {}: {e}", path.display()))?;
+            Some(script)
+        }
+        None => None,
+    };
+    let extras = SimExtras { rate_limit: args.rate_limit, faults: args.faults, fault_script };
     let start = sim::clock::today_at(&org.timezone, h, m);
     let opts = SimOptions { org: org.clone(), start: Some(start), speed: args.speed, clock: None };
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
-    let handle = sim::start(opts, addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let started = std::time::Instant::now();
+    let handle = sim::start_with(opts, extras, addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     println!(
-        "qtop sim: {} serving '{}' ({} queues, {} agents)",
+        "qtop sim: {} serving '{}' ({} queues, {} agents; day simulated up to {} in {:.1}s)",
         handle.base_url(),
         org.name,
         org.queues.len(),
-        org.agents.len()
+        org.agents.len(),
+        args.start,
+        started.elapsed().as_secs_f64()
     );
+    println!("  rate limit: {} requests per token per minute", args.rate_limit.unwrap_or(org.rate_limit_per_minute));
+    if args.faults {
+        println!(
+            "  faults: switch with `qtop sim-fault --port {} <fault> on|off` (or curl {}/sim/faults)",
+            handle.addr.port(),
+            handle.base_url()
+        );
+    }
     println!("  OAuth clients (secrets are in the org file):");
     for c in &org.clients {
         println!("    {:<36} {:<34} grants: {}", c.id, c.name, c.grants.join(","));
@@ -219,6 +251,8 @@ async fn run_sim(args: SimArgs) -> Result<ExitCode, String> {
         org.clients[0].id
     );
     println!("  Ctrl-C to stop");
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
     let _ = tokio::signal::ctrl_c().await;
     handle.stop().await;
     Ok(ExitCode::SUCCESS)

@@ -1,16 +1,18 @@
 //! The pollers: sign in, resolve the queue list, then poll live observations every
-//! `refresh`, one request per batch of queues, never two in flight for the same batch.
+//! `refresh` and today's totals every `totals_refresh`, one request per batch of queues,
+//! never two in flight for the same batch of the same poller.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
-use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
+use tokio::time::{Instant, MissedTickBehavior, interval, interval_at, sleep_until};
 
 use crate::event::{Activity, Command, Event, MonitorEvent, QueueInfo};
+use crate::genesys::aggregates::{self, TodayById};
 use crate::genesys::auth::Session;
 use crate::genesys::catalog::EndpointId;
 use crate::genesys::client::{ApiError, ResponseMeta};
@@ -23,11 +25,36 @@ pub const QUEUE_LIST_EVERY: Duration = Duration::from_secs(300);
 pub struct Monitor {
     pub session: Arc<Session>,
     pub refresh: Duration,
+    /// How often today's totals are fetched.
+    pub totals_refresh: Duration,
+    /// The org's time zone: where "today" starts.
+    pub timezone: jiff::tz::TimeZone,
     pub selectors: Vec<Selector>,
     pub events: mpsc::Sender<Event>,
 }
 
 type PollResult = (usize, Vec<String>, Result<(queries::QueueNumbersById, ResponseMeta), ApiError>);
+type TotalsResult = (usize, Vec<String>, Result<(TodayById, ResponseMeta), ApiError>);
+
+/// The server's clock as last seen: its `Date` minus ours at that moment.
+#[derive(Debug, Clone, Copy, Default)]
+struct ServerClock(Option<SignedDuration>);
+
+impl ServerClock {
+    fn learn(&mut self, meta: Option<&ResponseMeta>) {
+        if let Some(m) = meta
+            && let Some(date) = m.server_date
+        {
+            self.0 = Some(date.duration_since(m.received_at));
+        }
+    }
+
+    /// The server's "now"; ours until a response has told us better.
+    fn now(&self) -> Timestamp {
+        let ours = Timestamp::now();
+        self.0.and_then(|off| ours.checked_add(off).ok()).unwrap_or(ours)
+    }
+}
 
 pub fn queue_info(q: &Queue) -> QueueInfo {
     let sl = q
@@ -89,6 +116,13 @@ impl Monitor {
         relist.tick().await;
         let mut in_flight: HashSet<usize> = HashSet::new();
         let mut polls: JoinSet<PollResult> = JoinSet::new();
+        // The first totals wait for the first observations, so "today" is the server's day.
+        let mut totals_ticker =
+            interval_at(Instant::now() + self.refresh.min(self.totals_refresh), self.totals_refresh);
+        totals_ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        let mut totals_in_flight: HashSet<usize> = HashSet::new();
+        let mut totals: JoinSet<TotalsResult> = JoinSet::new();
+        let mut server_clock = ServerClock::default();
         let mut lists: JoinSet<Result<Vec<Vec<String>>, ApiError>> = JoinSet::new();
         let mut paused_until: Option<Instant> = None;
 
@@ -97,10 +131,16 @@ impl Monitor {
                 _ = ticker.tick() => {
                     if !self.poll_all(&batches, &mut in_flight, &mut polls, paused_until).await { return; }
                 }
+                _ = totals_ticker.tick() => {
+                    if paused_until.is_none_or(|t| t <= Instant::now()) {
+                        self.totals_all(&batches, &mut totals_in_flight, &mut totals, server_clock.now());
+                    }
+                }
                 cmd = commands.recv() => match cmd {
                     Some(Command::RefreshNow) => {
                         paused_until = None;
                         if !self.poll_all(&batches, &mut in_flight, &mut polls, None).await { return; }
+                        self.totals_all(&batches, &mut totals_in_flight, &mut totals, server_clock.now());
                     }
                     Some(Command::FetchMembers(id)) => self.fetch_members(id),
                     // Owned by the sign-in work (Session::reauthenticate); not wired on this branch.
@@ -108,18 +148,39 @@ impl Monitor {
                     Some(Command::Quit) | None => return,
                     Some(_) => {}
                 },
+                Some(done) = totals.join_next(), if !totals.is_empty() => {
+                    let Ok((batch, ids, result)) = done else { continue };
+                    totals_in_flight.remove(&batch);
+                    let at = Timestamp::now();
+                    let ev = match result {
+                        Ok((today, meta)) => {
+                            server_clock.learn(Some(&meta));
+                            MonitorEvent::Totals { queue_ids: ids, today, at }
+                        }
+                        Err(e) => {
+                            server_clock.learn(e.meta.as_ref());
+                            if let Some(wait) = e.retry_after() {
+                                paused_until = Some(Instant::now() + wait);
+                            }
+                            MonitorEvent::Failed { activity: activity_of(&e, Activity::Totals), error: Box::new(e), at }
+                        }
+                    };
+                    if !self.send(ev).await { return; }
+                }
                 Some(done) = polls.join_next(), if !polls.is_empty() => {
                     let Ok((batch, ids, result)) = done else { continue };
                     in_flight.remove(&batch);
                     let at = Timestamp::now();
                     let ev = match result {
                         Ok((numbers, meta)) => {
+                            server_clock.learn(Some(&meta));
                             if let Some(rate) = meta.rate && !self.send(MonitorEvent::Rate { rate, at }).await {
                                 return;
                             }
                             MonitorEvent::Observations { queue_ids: ids, numbers, at }
                         }
                         Err(e) => {
+                            server_clock.learn(e.meta.as_ref());
                             if let Some(wait) = e.retry_after() {
                                 paused_until = Some(Instant::now() + wait);
                             }
@@ -156,6 +217,8 @@ impl Monitor {
         Monitor {
             session: self.session.clone(),
             refresh: self.refresh,
+            totals_refresh: self.totals_refresh,
+            timezone: self.timezone.clone(),
             selectors: self.selectors.clone(),
             events: self.events.clone(),
         }
@@ -223,6 +286,31 @@ impl Monitor {
             });
         }
         true
+    }
+}
+
+impl Monitor {
+    /// Start a totals request for every batch not already waiting for one. A batch still in
+    /// flight is simply left alone: totals are slow-moving, a skipped tick costs nothing.
+    fn totals_all(
+        &self,
+        batches: &[Vec<String>],
+        in_flight: &mut HashSet<usize>,
+        tasks: &mut JoinSet<TotalsResult>,
+        server_now: Timestamp,
+    ) {
+        let interval = aggregates::today_interval(server_now, &self.timezone);
+        for (i, ids) in batches.iter().enumerate() {
+            if ids.is_empty() || !in_flight.insert(i) {
+                continue;
+            }
+            let session = self.session.clone();
+            let (ids, interval) = (ids.clone(), interval.clone());
+            tasks.spawn(async move {
+                let r = aggregates::today(&session, &ids, interval).await;
+                (i, ids, r)
+            });
+        }
     }
 }
 

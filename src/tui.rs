@@ -57,6 +57,8 @@ pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> 
     let monitor = Monitor {
         session: session.clone(),
         refresh: config.refresh,
+        totals_refresh: config.totals_refresh,
+        timezone: config.timezone.clone(),
         selectors: config.queues.clone(),
         events: ev_tx.clone(),
     };
@@ -74,6 +76,7 @@ pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> 
     // A paste arrives as one event, so pasted text can never act as hotkeys.
     let _ = ratatui::crossterm::execute!(std::io::stdout(), EnableBracketedPaste);
     let mut app = App::new(config.hosts.label.clone(), session.method().grant(), config.refresh, Timestamp::now());
+    app.totals_refresh = config.totals_refresh;
     app.ascii = config.ascii;
     app.color = config.color;
     app.knowledge.client_id = session.method().client_id().map(String::from);

@@ -463,3 +463,214 @@ async fn queue_members_follow_the_queue_member_model() {
     assert_eq!(status, 401);
     check_error_body(&v, 401, "authentication.required");
 }
+
+const AGG_TOP: &[&str] = &["results"];
+const AGG_RESULT: &[&str] = &["group", "data"];
+const AGG_DATA: &[&str] = &["interval", "metrics", "views"];
+const AGG_METRIC: &[&str] = &["metric", "qualifier", "stats"];
+
+fn iso_interval(s: &str) -> (jiff::Timestamp, jiff::Timestamp) {
+    let (a, b) = s.split_once('/').unwrap_or_else(|| panic!("not start/end: {s}"));
+    assert!(a.ends_with('Z') && b.ends_with('Z'), "{s}");
+    (a.parse().unwrap(), b.parse().unwrap())
+}
+
+#[test]
+fn documented_aggregate_and_notification_examples_parse() {
+    use qtop::genesys::aggregates::parse_totals;
+    use qtop::genesys::models::{AggregateQuery, AggregateResponse, AggregateResult};
+    let q: AggregateQuery = serde_json::from_str(include_str!("fixtures/aggregates-request.json")).unwrap();
+    assert_eq!(q.group_by, ["queueId"]);
+    let r: AggregateResponse = serde_json::from_str(include_str!("fixtures/aggregates-response.json")).unwrap();
+    let t = &parse_totals(&r, &[])["<queue-id>"];
+    assert_eq!((t.offered, t.answered, t.abandoned, t.asa_ms()), (12, 10, 2, Some(15_000)));
+    assert_eq!((t.sl_ratio(), t.sl_target), (Some(0.75), Some(0.8)));
+    // The observations topic's event body has the aggregates' group/data shape.
+    let ev: Value = serde_json::from_str(include_str!("fixtures/notification-observation-event.json")).unwrap();
+    let body: AggregateResult = serde_json::from_value(ev["eventBody"].clone()).unwrap();
+    let t = &parse_totals(&AggregateResponse { results: vec![body] }, &[])["…"];
+    assert_eq!((t.offered, t.sl_ratio(), t.sl_target), (2, Some(0.0), Some(0.5)));
+    let e: ErrorBody = serde_json::from_str(include_str!("fixtures/error-403-missing-any-permissions.json")).unwrap();
+    assert_eq!(e.code.as_deref(), Some("missing.any.permissions"));
+    let o: OAuthErrorBody = serde_json::from_str(include_str!("fixtures/oauth-unauthorized-client.json")).unwrap();
+    assert_eq!(o.error, "unauthorized_client");
+}
+
+#[tokio::test]
+async fn aggregate_responses_use_only_documented_fields() {
+    let t = start_sim().await;
+    let token = t.token("wallboard").await;
+    let mut body: Value = serde_json::from_str(include_str!("fixtures/aggregates-request.json")).unwrap();
+    body["interval"] = json!("2026-11-25T00:00:00.000Z/2026-11-25T10:30:00.000Z");
+    body["groupBy"] = json!(["queueId", "mediaType"]);
+    body["filter"]["predicates"] = json!(
+        t.org
+            .queues
+            .iter()
+            .map(|q| json!({"type": "dimension", "dimension": "queueId", "operator": "matches", "value": q.id}))
+            .collect::<Vec<_>>()
+    );
+    body["metrics"] = json!([
+        "nOffered",
+        "nConnected",
+        "nOverSla",
+        "tAnswered",
+        "tAbandon",
+        "tWait",
+        "tAcd",
+        "tHandle",
+        "tTalk",
+        "tTalkComplete",
+        "tAcw",
+        "oServiceLevel",
+        "oServiceTarget",
+        "tIvr"
+    ]);
+    let (status, headers, v) = post(&t, &token, "/api/v2/analytics/conversations/aggregates/query", &body).await;
+    assert_eq!(status, 200, "{v}");
+    assert!(headers.contains_key("inin-correlation-id"));
+    keys_within(&v, AGG_TOP, "aggregate response");
+    let results = v["results"].as_array().unwrap();
+    assert!(results.len() >= t.org.queues.len(), "one group per queue and media type with traffic");
+    let mut service_levels = 0;
+    for r in results {
+        keys_within(r, AGG_RESULT, "aggregate result");
+        keys_within(&r["group"], &["queueId", "mediaType"], "group");
+        assert!(MEDIA.contains(&r["group"]["mediaType"].as_str().unwrap()));
+        for d in r["data"].as_array().unwrap() {
+            keys_within(d, AGG_DATA, "statistical response");
+            let (a, b) = iso_interval(d["interval"].as_str().unwrap());
+            assert_eq!((a.to_string(), b.to_string()), ("2026-11-25T00:00:00Z".into(), "2026-11-25T10:30:00Z".into()));
+            for m in d["metrics"].as_array().unwrap() {
+                keys_within(m, AGG_METRIC, "metric data");
+                keys_within(&m["stats"], STATS, "stats");
+                let name = m["metric"].as_str().unwrap();
+                assert_ne!(name, "tIvr", "metrics without data are left out");
+                match name {
+                    "nOffered" | "nConnected" | "nOverSla" => {
+                        assert_eq!(m["stats"].as_object().unwrap().keys().collect::<Vec<_>>(), ["count"])
+                    }
+                    "oServiceLevel" => {
+                        service_levels += 1;
+                        let s = &m["stats"];
+                        let (num, den) = (s["numerator"].as_f64().unwrap(), s["denominator"].as_f64().unwrap());
+                        assert!((s["ratio"].as_f64().unwrap() - num / den).abs() < 1e-9);
+                        assert!(s["target"].as_f64().unwrap() > 0.0);
+                    }
+                    "oServiceTarget" => assert!(m["stats"]["target"].is_number()),
+                    t if t.starts_with('t') => {
+                        let s = &m["stats"];
+                        for k in ["max", "min", "count", "sum"] {
+                            assert!(s[k].is_u64(), "{name}.{k} is whole milliseconds: {s}");
+                        }
+                        assert!(s["min"].as_u64() <= s["max"].as_u64());
+                    }
+                    other => panic!("unexpected metric {other}"),
+                }
+            }
+        }
+    }
+    assert!(service_levels > 0);
+    // Nothing happened in a night-time hour: an empty object, no `results`.
+    body["interval"] = json!("2026-11-25T02:00:00.000Z/2026-11-25T03:00:00.000Z");
+    body["metrics"] = json!(["nOffered"]);
+    let email = t.org.queues.iter().position(|q| q.open_min == 0).unwrap();
+    body["filter"]["predicates"] = json!(
+        t.org
+            .queues
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != email)
+            .map(|(_, q)| json!({"dimension": "queueId", "value": q.id}))
+            .collect::<Vec<_>>()
+    );
+    let (status, _, v) = post(&t, &token, "/api/v2/analytics/conversations/aggregates/query", &body).await;
+    assert_eq!((status, v), (200, json!({})));
+}
+
+#[tokio::test]
+async fn aggregate_requests_are_validated_like_the_api() {
+    let t = start_sim().await;
+    let token = t.token("wallboard").await;
+    let good: Value = json!({"interval": "2026-11-25T00:00:00Z/2026-11-25T10:00:00Z", "groupBy": ["queueId"], "metrics": ["nOffered"]});
+    let (status, _, _) = post(&t, &token, "/api/v2/analytics/conversations/aggregates/query", &good).await;
+    assert_eq!(status, 200);
+    let cases = [
+        (json!({"groupBy": ["queueId"], "metrics": ["nOffered"]}), "interval"),
+        (json!({"interval": "2026-11-25T00:00:00Z", "metrics": ["nOffered"]}), "interval"),
+        (json!({"interval": "2026-11-25T10:00:00Z/2026-11-25T00:00:00Z", "metrics": ["nOffered"]}), "interval"),
+        (json!({"interval": "2026-11-25T00:00:00Z/2026-11-25T10:00:00Z"}), "metrics"),
+        (json!({"interval": "2026-11-25T00:00:00Z/2026-11-25T10:00:00Z", "metrics": ["oWaiting"]}), "metrics"),
+        (
+            json!({"interval": "2026-11-25T00:00:00Z/2026-11-25T10:00:00Z", "metrics": ["nOffered"], "groupBy": ["queue"]}),
+            "groupBy",
+        ),
+        (
+            json!({"interval": "2026-11-25T00:00:00Z/2026-11-25T10:00:00Z", "metrics": ["nOffered"], "granularity": "PT7M"}),
+            "granularity",
+        ),
+        (
+            json!({"interval": "2026-11-25T00:00:00Z/2026-11-25T10:00:00Z", "metrics": ["nOffered"],
+                "filter": {"type": "or", "predicates": [{"dimension": "queueId", "operator": "is", "value": "x"}]}}),
+            "filter.predicates[0].operator",
+        ),
+    ];
+    for (body, field) in cases {
+        let (status, _, v) = post(&t, &token, "/api/v2/analytics/conversations/aggregates/query", &body).await;
+        assert_eq!(status, 400, "{body} → {v}");
+        check_error_body(&v, 400, "invalid.value");
+        assert_eq!(v["details"][0]["fieldName"], field, "{body} → {v}");
+    }
+    let resp = common::http()
+        .post(t.url("/api/v2/analytics/conversations/aggregates/query"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{\"interval\":")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    check_error_body(&resp.json().await.unwrap(), 400, "bad.request");
+    // The permission comes from the catalogue: AnyOf → missing.any.permissions.
+    let refused = t.token("no-observations").await;
+    let (status, _, v) = post(&t, &refused, "/api/v2/analytics/conversations/aggregates/query", &good).await;
+    assert_eq!(status, 403);
+    check_error_body(&v, 403, "missing.any.permissions");
+    assert_eq!(
+        v["message"],
+        "Unable to perform the requested action. You must have at least one of the following permissions assigned: [analytics:conversationAggregate:view]"
+    );
+}
+
+#[tokio::test]
+async fn fault_error_bodies_follow_error_body() {
+    let t = common::start_sim_with_faults().await;
+    let token = t.token("wallboard").await;
+    for (fault, status, code) in [
+        (json!({"fault": "errors", "status": 500, "count": 1}), 500, "internal.server.error"),
+        (json!({"fault": "errors", "status": 503, "count": 1}), 503, "service.unavailable"),
+        (json!({"fault": "unavailable", "retry_after": 9, "count": 1}), 503, "service.unavailable"),
+        (json!({"fault": "rate-limit", "per_minute": 1}), 429, "too.many.requests.retry.after"),
+    ] {
+        let on = common::http().post(t.url("/sim/faults")).json(&fault).send().await.unwrap();
+        assert_eq!(on.status(), 201);
+        let mut resp = common::http().get(t.url("/api/v2/routing/queues")).bearer_auth(&token).send().await.unwrap();
+        if status == 429 {
+            // The first request of the window is allowed; the second is over the limit.
+            resp = common::http().get(t.url("/api/v2/routing/queues")).bearer_auth(&token).send().await.unwrap();
+        }
+        assert_eq!(resp.status().as_u16(), status, "{fault}");
+        let cid = resp.headers()["inin-correlation-id"].to_str().unwrap().to_string();
+        let retry = resp.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
+        let v: Value = resp.json().await.unwrap();
+        check_error_body(&v, status, code);
+        assert_eq!(v["contextId"], cid.as_str());
+        if fault["fault"] == "unavailable" {
+            assert_eq!(retry.as_deref(), Some("9"));
+        }
+        if status == 429 {
+            assert!(retry.is_some());
+            common::http().delete(t.url("/sim/faults")).send().await.unwrap();
+        }
+    }
+}

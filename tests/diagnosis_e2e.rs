@@ -22,6 +22,7 @@ fn config_for(t: &common::TestSim, s: &qtop::genesys::auth::Session) -> Config {
         timezone: jiff::tz::TimeZone::UTC,
         auth: s.method().clone(),
         refresh: Duration::from_secs(1),
+        totals_refresh: Duration::from_secs(30),
         queues: vec![],
         ascii: false,
         color: false,
@@ -35,8 +36,14 @@ async fn first_logged_error(t: &common::TestSim, persona: &str) -> App {
     let session = t.session(persona);
     let (ev_tx, mut ev_rx) = mpsc::channel(256);
     let (cmd_tx, cmd_rx) = mpsc::channel(4);
-    let monitor =
-        Monitor { session: session.clone(), refresh: Duration::from_secs(1), selectors: vec![], events: ev_tx };
+    let monitor = Monitor {
+        session: session.clone(),
+        refresh: Duration::from_secs(1),
+        totals_refresh: Duration::from_secs(30),
+        timezone: jiff::tz::TimeZone::UTC,
+        selectors: vec![],
+        events: ev_tx,
+    };
     let task = tokio::spawn(monitor.run(cmd_rx));
     let mut app = App::new("sim".into(), Grant::ClientCredentials, Duration::from_secs(1), jiff::Timestamp::now());
     app.knowledge.client_id = session.method().client_id().map(String::from);

@@ -20,6 +20,8 @@ async fn fetch_members_answers_with_statuses_on_our_clock() {
     let monitor = Monitor {
         session: t.session("wallboard"),
         refresh: Duration::from_secs(3600),
+        totals_refresh: Duration::from_secs(3600),
+        timezone: jiff::tz::TimeZone::UTC,
         selectors: vec![],
         events: ev_tx,
     };
@@ -58,6 +60,8 @@ async fn a_refused_members_call_comes_back_as_an_error_for_the_log() {
     let monitor = Monitor {
         session: t.session("wallboard"),
         refresh: Duration::from_secs(3600),
+        totals_refresh: Duration::from_secs(3600),
+        timezone: jiff::tz::TimeZone::UTC,
         selectors: vec![],
         events: ev_tx,
     };

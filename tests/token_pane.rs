@@ -387,8 +387,14 @@ async fn no_frame_event_or_error_shows_a_secret() {
 
     let (ev_tx, mut ev_rx) = mpsc::channel::<Event>(1024);
     let (cmd_tx, cmd_rx) = mpsc::channel(16);
-    let monitor =
-        Monitor { session: session.clone(), refresh: Duration::from_secs(1), selectors: vec![], events: ev_tx.clone() };
+    let monitor = Monitor {
+        session: session.clone(),
+        refresh: Duration::from_secs(1),
+        totals_refresh: Duration::from_secs(30),
+        timezone: jiff::tz::TimeZone::UTC,
+        selectors: vec![],
+        events: ev_tx.clone(),
+    };
     let tasks = [
         tokio::spawn(monitor.run(cmd_rx)),
         tokio::spawn(auth_tasks::keep_alive(session.clone())),

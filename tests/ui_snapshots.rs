@@ -6,6 +6,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use qtop::app::App;
 use qtop::event::{Activity, Event, MonitorEvent, QueueInfo};
+use qtop::genesys::aggregates::TodayNumbers;
 use qtop::genesys::auth::{AuthPhase, AuthStatus, Grant, TokenFacts};
 use qtop::genesys::catalog::EndpointId;
 use qtop::genesys::client::{ApiError, ErrorKind, RateHeaders, Request};
@@ -92,8 +93,31 @@ fn live() -> App {
             },
         );
     }
-    let ids = (0..NAMES.len()).map(|i| format!("q{i:02}")).collect();
-    app.update(Event::Monitor(MonitorEvent::Observations { queue_ids: ids, numbers, at: app.now }));
+    let ids: Vec<String> = (0..NAMES.len()).map(|i| format!("q{i:02}")).collect();
+    app.update(Event::Monitor(MonitorEvent::Observations { queue_ids: ids.clone(), numbers, at: app.now }));
+    let mut today = BTreeMap::new();
+    for i in 0..NAMES.len() - 1 {
+        let i64 = i as u64;
+        let offered = 40 + i64 * 37 % 400;
+        let abandoned = offered * (i64 % 5) / 40;
+        let answered = offered - abandoned;
+        // Service level 64%..96%, below the 80% target for a few queues.
+        let within = answered * (64 + i64 * 8 % 33) / 100;
+        today.insert(
+            format!("q{i:02}"),
+            TodayNumbers {
+                offered,
+                answered,
+                abandoned,
+                answer_wait_ms: (answered * (4_000 + i64 * 9_000 % 70_000)) as f64,
+                sl_numerator: within as f64,
+                sl_denominator: (answered + abandoned) as f64,
+                sl_ratio_reported: None,
+                sl_target: Some(0.8),
+            },
+        );
+    }
+    app.update(Event::Monitor(MonitorEvent::Totals { queue_ids: ids, today, at: app.now }));
     app.update(Event::Monitor(MonitorEvent::Rate {
         rate: RateHeaders { count: 42, allowed: 300, reset_secs: 31 },
         at: app.now,
@@ -283,6 +307,44 @@ fn error_detail_ascii_is_pure_ascii() {
     app.update(key_code(KeyCode::Enter));
     let screen = render(&app, 80, 24);
     assert!(screen.is_ascii(), "{screen}");
+}
+
+fn forbidden_aggregates() -> ApiError {
+    ApiError {
+        request: Request::new(EndpointId::ConversationAggregates).line(),
+        kind: ErrorKind::Api {
+            status: 403,
+            body: Some(Box::new(ErrorBody {
+                code: Some("missing.any.permissions".into()),
+                message: Some(
+                    "Unable to perform the requested action. You must have at least one of the following permissions assigned: [analytics:conversationAggregate:view]"
+                        .into(),
+                ),
+                status: Some(403),
+                ..Default::default()
+            })),
+            raw: String::new(),
+        },
+        meta: None,
+    }
+}
+
+#[test]
+fn refused_totals_leave_the_live_columns_alone() {
+    let mut app = live();
+    app.update(Event::Monitor(MonitorEvent::Failed {
+        activity: Activity::Totals,
+        error: Box::new(forbidden_aggregates()),
+        at: app.now,
+    }));
+    let screen = render(&app, 120, 24);
+    assert!(screen.contains("● Live"), "the header still says live:\n{screen}");
+    assert!(
+        screen.contains("needs at least one of analytics:conversationAggregate:view"),
+        "the error log says why:\n{screen}"
+    );
+    assert!(app.queues.iter().all(|r| r.today.is_none() && r.numbers.is_some()));
+    insta::assert_snapshot!(screen);
 }
 
 #[test]

@@ -8,6 +8,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::diagnose::Knowledge;
 use crate::event::{Activity, Command, Event, MonitorEvent, QueueInfo};
+use crate::genesys::aggregates::TodayNumbers;
 use crate::genesys::auth::{AuthPhase, AuthStatus, Grant};
 use crate::genesys::client::RateHeaders;
 use crate::genesys::queries::QueueNumbers;
@@ -35,6 +36,9 @@ pub struct QueueRow {
     pub info: QueueInfo,
     pub numbers: Option<QueueNumbers>,
     pub observed_at: Option<Timestamp>,
+    /// Today's totals; `None` until the first answer, or while the API refuses them.
+    pub today: Option<TodayNumbers>,
+    pub today_at: Option<Timestamp>,
 }
 
 impl QueueRow {
@@ -72,6 +76,8 @@ pub struct App {
     pub org_label: String,
     pub grant: Grant,
     pub refresh: Duration,
+    /// How often today's totals are fetched (their staleness is judged against it).
+    pub totals_refresh: Duration,
     pub auth: AuthStatus,
     pub queues: Vec<QueueRow>,
     pub queues_loaded: bool,
@@ -109,6 +115,7 @@ impl App {
             org_label,
             grant,
             refresh,
+            totals_refresh: Duration::from_secs(30),
             auth: AuthStatus::default(),
             queues: vec![],
             queues_loaded: false,
@@ -274,6 +281,8 @@ impl App {
                         QueueRow {
                             numbers: old.and_then(|r| r.numbers.clone()),
                             observed_at: old.and_then(|r| r.observed_at),
+                            today: old.and_then(|r| r.today.clone()),
+                            today_at: old.and_then(|r| r.today_at),
                             info,
                         }
                     })
@@ -295,6 +304,23 @@ impl App {
                 }
                 self.last_update = Some(at);
                 self.last_failure = None;
+            }
+            MonitorEvent::Totals { queue_ids, today, at } => {
+                for row in self.queues.iter_mut().filter(|r| queue_ids.contains(&r.info.id)) {
+                    row.today = today.get(&row.info.id).cloned();
+                    row.today_at = Some(at);
+                }
+            }
+            MonitorEvent::Failed { activity: Activity::Totals, error, at } => {
+                // The live columns and the health in the header are about observations; a
+                // refusal (403, 400) blanks the totals, a passing failure leaves them to age.
+                if !error.is_transient() {
+                    for row in &mut self.queues {
+                        row.today = None;
+                        row.today_at = None;
+                    }
+                }
+                self.record_error(Activity::Totals, *error, at);
             }
             MonitorEvent::Failed { activity, error, at } => {
                 self.last_failure = Some((activity.clone(), error.summary()));
@@ -439,6 +465,63 @@ mod tests {
         let e = a.errors.get(0).unwrap();
         assert_eq!((e.count, e.first_seen, e.last_seen), (3, t("2026-11-25T10:00:01Z"), t("2026-11-25T10:00:03Z")));
         assert!(matches!(a.health(), Health::Failing(_)));
+    }
+
+    fn totals_for(ids: &[&str]) -> Event {
+        let today = ids
+            .iter()
+            .map(|id| (id.to_string(), TodayNumbers { offered: 10, answered: 9, abandoned: 1, ..Default::default() }))
+            .collect();
+        Event::Monitor(MonitorEvent::Totals {
+            queue_ids: ids.iter().map(|s| s.to_string()).collect(),
+            today,
+            at: t("2026-11-25T10:00:02Z"),
+        })
+    }
+
+    fn totals_error(status: u16) -> Event {
+        Event::Monitor(MonitorEvent::Failed {
+            activity: Activity::Totals,
+            error: Box::new(ApiError {
+                request: Request::new(EndpointId::ConversationAggregates).line(),
+                kind: ErrorKind::Api { status, body: None, raw: String::new() },
+                meta: None,
+            }),
+            at: t("2026-11-25T10:00:03Z"),
+        })
+    }
+
+    #[test]
+    fn totals_fill_their_rows_and_survive_a_queue_list_refresh() {
+        let mut a = app();
+        a.update(totals_for(&["a"]));
+        assert_eq!(a.queues[0].today.as_ref().map(|n| n.offered), Some(10));
+        assert!(a.queues[1].today.is_none(), "not in the batch: untouched");
+        a.update(Event::Monitor(MonitorEvent::Queues {
+            queues: vec![QueueInfo { id: "a".into(), name: "Accounts".into(), division: None, sl_target: None }],
+            unmatched: vec![],
+            at: t("2026-11-25T10:05:00Z"),
+        }));
+        assert_eq!(a.queues[0].today.as_ref().map(|n| n.answered), Some(9));
+    }
+
+    #[test]
+    fn refused_totals_blank_the_totals_but_not_the_live_numbers_or_health() {
+        let mut a = app();
+        let numbers = BTreeMap::from([("a".to_string(), QueueNumbers { waiting: Some(1), ..Default::default() })]);
+        a.update(Event::Monitor(MonitorEvent::Observations {
+            queue_ids: vec!["a".into(), "b".into()],
+            numbers,
+            at: t("2026-11-25T10:00:01Z"),
+        }));
+        a.update(totals_for(&["a", "b"]));
+        a.update(totals_error(503));
+        assert!(a.queues[0].today.is_some(), "a passing failure leaves the totals to age");
+        a.update(totals_error(403));
+        assert!(a.queues.iter().all(|r| r.today.is_none()));
+        assert_eq!(a.queues[0].numbers.as_ref().unwrap().waiting, Some(1));
+        assert_eq!(a.last_failure, None, "the header's health is about live numbers");
+        assert_eq!(a.errors.get(0).unwrap().activity, Activity::Totals);
     }
 
     #[test]

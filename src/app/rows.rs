@@ -53,7 +53,7 @@ impl App {
         let over = self.overrides.get(&row.info.id).copied().flatten();
         let Some(rule) = self.settings.thresholds.rule(col.id, over) else { return Level::Normal };
         let target = match col.unit {
-            Unit::Percent => row.info.sl_target.map(|(fraction, _)| (fraction * 100.0).round() as i64),
+            Unit::Percent => crate::ui::columns::sl_target(row).map(|fraction| (fraction * 1000.0).round() as i64),
             _ => None,
         };
         rule.level(value, target)

@@ -67,7 +67,8 @@ impl Rule {
             (Bound::Value(v), Unit::Duration) => {
                 humantime::format_duration(Duration::from_secs(v as u64 / 1000)).to_string()
             }
-            (Bound::Value(v), Unit::Percent) => format!("{v}%"),
+            (Bound::Value(v), Unit::Percent) if v % 10 == 0 => format!("{}%", v / 10),
+            (Bound::Value(v), Unit::Percent) => format!("{:.1}%", v as f64 / 10.0),
             (Bound::Value(v), Unit::Count) => v.to_string(),
         };
         let mut parts = vec![];
@@ -92,7 +93,12 @@ pub struct Thresholds {
 
 /// Out of the box: the numbers supervisors watch first.
 pub fn defaults() -> Rules {
-    vec![(ColumnId::Waiting, Some(Rule::at_least(5, 10))), (ColumnId::Longest, Some(Rule::at_least(60_000, 180_000)))]
+    vec![
+        (ColumnId::Waiting, Some(Rule::at_least(5, 10))),
+        (ColumnId::Longest, Some(Rule::at_least(60_000, 180_000))),
+        // Below the queue's own service-level goal is red.
+        (ColumnId::ServiceLevel, Some(Rule { amber: None, red: Some(Bound::Target), below: true })),
+    ]
 }
 
 impl Default for Thresholds {
@@ -209,6 +215,10 @@ fn parse_bound(at: &str, unit: Unit, v: &toml::Value) -> Result<Bound, String> {
         (Unit::Duration, toml::Value::Integer(n)) => number(*n as f64).map(|s| Bound::Value(s * 1000)),
         (Unit::Duration, toml::Value::Float(n)) => number(*n * 1000.0).map(Bound::Value),
         (Unit::Percent, toml::Value::Integer(n)) if *n > 100 => Err(format!("{at} = {n}: a percentage is 0-100")),
+        (Unit::Percent, toml::Value::Float(n)) if *n > 100.0 => Err(format!("{at} = {n}: a percentage is 0-100")),
+        // Percent columns count per mille: 2.5% is 25.
+        (Unit::Percent, toml::Value::Integer(n)) => number(*n as f64 * 10.0).map(Bound::Value),
+        (Unit::Percent, toml::Value::Float(n)) => number(*n * 10.0).map(Bound::Value),
         (_, toml::Value::Integer(n)) => number(*n as f64).map(Bound::Value),
         (_, toml::Value::Float(n)) => number(*n).map(Bound::Value),
         (Unit::Duration, other) => Err(format!("{at} = {other} is not a duration; write it like \"60s\"")),

@@ -1,6 +1,7 @@
 //! Talking to Genesys Cloud: regions, the HTTP client, sign-in, API models and the
 //! permission catalogue.
 
+pub mod aggregates;
 pub mod auth;
 pub mod browser;
 pub mod catalog;

@@ -263,6 +263,51 @@ pub struct RoutingStatusBody {
     pub start_time: Option<jiff::Timestamp>,
 }
 
+/// `POST /api/v2/analytics/conversations/aggregates/query` body (`ConversationAggregationQuery`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AggregateQuery {
+    /// ISO-8601 `start/end`.
+    pub interval: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub group_by: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<QueryFilter>,
+    pub metrics: Vec<String>,
+}
+
+/// `ConversationAggregateQueryResponse`: `{}` when nothing happened in the interval.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct AggregateResponse {
+    pub results: Vec<AggregateResult>,
+}
+
+/// `ConversationAggregateDataContainer`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct AggregateResult {
+    pub group: BTreeMap<String, String>,
+    pub data: Vec<AggregateData>,
+}
+
+/// `StatisticalResponse`: one interval of one group.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct AggregateData {
+    pub interval: Option<String>,
+    pub metrics: Vec<AggregateMetric>,
+}
+
+/// `AggregateMetricData`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct AggregateMetric {
+    pub metric: String,
+    pub qualifier: Option<String>,
+    pub stats: Stats,
+}
+
 /// `TokenInfo` from `GET /api/v2/tokens/me`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]

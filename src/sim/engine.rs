@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use rand_distr::{Distribution, Exp, LogNormal};
+use rand_distr::{Distribution, Exp, LogNormal, Weibull};
 
 use super::org::Org;
 
@@ -22,6 +22,9 @@ use super::org::Org;
 pub type Ms = i64;
 
 pub const BUCKET_MS: Ms = 30 * 60 * 1000;
+/// Shape of the callers' patience (Weibull), and Γ(1 + 1/shape) to turn a mean into a scale.
+const PATIENCE_SHAPE: f64 = 1.5;
+const PATIENCE_SHAPE_GAMMA: f64 = 0.902_745_292_950_934;
 const MINUTE: Ms = 60_000;
 /// Buckets older than this are dropped (two days covers "today" in any time zone).
 const KEEP_MS: Ms = 50 * 60 * MINUTE;
@@ -97,18 +100,26 @@ pub enum CallState {
     Connected(u32),
 }
 
-#[derive(Debug, Clone)]
+/// A conversation in a queue. Small and `Copy`: observations copy the waiting ones out.
+#[derive(Debug, Clone, Copy)]
 pub struct Call {
     pub id: u64,
-    pub conversation_id: String,
-    pub session_id: String,
+    pub conversation_id: uuid::Uuid,
+    pub session_id: uuid::Uuid,
     pub queue: u32,
     pub media: u8,
+    /// When it entered the queue (a bounce back to the queue keeps it).
     pub arrived: Ms,
-    /// When it last started waiting (a bounce puts it back in line, keeping `arrived`).
     pub connected_at: Option<Ms>,
-    pub ani: String,
+    /// The caller's number: `tel:+1555` and these seven digits.
+    pub ani: u32,
     pub state: CallState,
+}
+
+impl Call {
+    pub fn ani_uri(&self) -> String {
+        format!("tel:+1555{:07}", self.ani)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -121,6 +132,14 @@ pub struct Agent {
     pub status_since: Ms,
     /// Wants to go off queue when the current call ends.
     pub pending: Option<Presence>,
+}
+
+impl Agent {
+    /// On a conversation or wrapping one up (routing status INTERACTING, with or without a
+    /// call): breaks and shift ends wait for it.
+    fn busy(&self) -> bool {
+        self.call.is_some() || self.status == RoutingStatus::Interacting
+    }
 }
 
 /// A running total: count, sum, min, max (milliseconds for durations).
@@ -270,21 +289,22 @@ pub struct Engine {
 /// Share of the peak arrival rate by local hour (piecewise linear between the points).
 const CURVE: &[(f64, f64)] = &[
     (0.0, 0.03),
-    (6.0, 0.05),
-    (7.0, 0.25),
-    (8.0, 0.6),
-    (9.0, 0.9),
-    (10.0, 1.0),
-    (11.5, 1.0),
-    (12.5, 0.8),
-    (13.5, 0.78),
-    (14.5, 0.92),
-    (15.5, 0.95),
-    (16.5, 0.8),
-    (17.5, 0.55),
-    (18.5, 0.35),
+    (6.0, 0.04),
+    (7.0, 0.1),
+    (8.0, 0.35),
+    (9.0, 0.65),
+    (10.0, 0.9),
+    (11.0, 1.0),
+    (12.0, 0.95),
+    (13.0, 0.85),
+    (14.0, 0.9),
+    (15.0, 0.92),
+    (16.0, 0.85),
+    (17.0, 0.65),
+    (18.0, 0.45),
+    (19.0, 0.3),
     (20.0, 0.15),
-    (22.0, 0.06),
+    (22.0, 0.05),
     (24.0, 0.03),
 ];
 
@@ -384,9 +404,27 @@ impl Engine {
         Timestamp::from_millisecond(t).expect("sim time in range").to_zoned_datetime(self.tz.clone()).date()
     }
 
+    /// Local seconds since midnight. An offset lookup, not a full zoned date-time: this runs
+    /// for every arrival.
+    fn local_secs(&self, t: Ms) -> i64 {
+        let offset = self.tz.to_offset(Timestamp::from_millisecond(t).expect("sim time in range")).seconds() as i64;
+        (t.div_euclid(1000) + offset).rem_euclid(86_400)
+    }
+
     fn local_hour(&self, t: Ms) -> f64 {
-        let z = Timestamp::from_millisecond(t).expect("sim time in range").to_zoned_datetime(self.tz.clone());
-        z.hour() as f64 + z.minute() as f64 / 60.0 + z.second() as f64 / 3600.0
+        self.local_secs(t) as f64 / 3600.0
+    }
+
+    /// When the queue next opens, from a moment it is closed.
+    fn next_opening(&self, queue: u32) -> Ms {
+        let spec = &self.org.queues[queue as usize];
+        let today = self.local_date(self.now);
+        let open_today = self.local_ms(today, spec.open_min);
+        if open_today > self.now {
+            open_today
+        } else {
+            self.local_ms(today.tomorrow().expect("dates continue"), spec.open_min)
+        }
     }
 
     fn local_ms(&self, date: Date, minutes: i32) -> Ms {
@@ -395,13 +433,18 @@ impl Engine {
     }
 
     fn schedule_arrival(&mut self, queue: u32, media: u8) {
+        self.schedule_arrival_from(queue, media, self.now);
+    }
+
+    /// Next arrival event of a queue's Poisson process at the peak rate (thinned on arrival).
+    fn schedule_arrival_from(&mut self, queue: u32, media: u8, from: Ms) {
         let spec = &self.org.queues[queue as usize];
         let per_ms = spec.peak_per_hour / spec.media.len() as f64 / 3_600_000.0;
         if per_ms <= 0.0 {
             return;
         }
         let gap = Exp::new(per_ms).expect("positive rate").sample(&mut self.rng);
-        let at = self.now + gap.max(1.0) as Ms;
+        let at = from + gap.max(1.0) as Ms;
         self.schedule(at, Ev::Arrival { queue, media });
     }
 
@@ -409,6 +452,14 @@ impl Engine {
         match ev {
             Ev::DayStart => self.day_start(),
             Ev::Arrival { queue, media } => {
+                let spec = &self.org.queues[queue as usize];
+                let minute = (self.local_secs(self.now) / 60) as i32;
+                if minute < spec.open_min || minute >= spec.close_min {
+                    // Closed: the IVR turns callers away; the process resumes at opening.
+                    let opening = self.next_opening(queue);
+                    self.schedule_arrival_from(queue, media, opening);
+                    return;
+                }
                 self.schedule_arrival(queue, media);
                 let share = arrival_share(self.local_hour(self.now));
                 if self.rng.random::<f64>() < share {
@@ -431,8 +482,8 @@ impl Engine {
                 if a.presence == Presence::Offline {
                     return;
                 }
-                if a.call.is_some() {
-                    // Finish the conversation first; try again shortly.
+                if a.busy() {
+                    // Finish the conversation and its wrap-up first; try again shortly.
                     self.schedule(self.now + MINUTE, Ev::Away { agent, presence: presence.index() as u8, minutes });
                     return;
                 }
@@ -447,7 +498,7 @@ impl Engine {
             }
             Ev::ShiftEnd { agent } => {
                 let a = &mut self.agents[agent as usize];
-                if a.call.is_some() {
+                if a.busy() {
                     a.pending = Some(Presence::Offline);
                 } else {
                     self.go_off_queue(agent, Presence::Offline);
@@ -511,10 +562,12 @@ impl Engine {
     fn arrive(&mut self, queue: u32, media: u8) {
         let id = self.next_call;
         self.next_call += 1;
-        let patience = Exp::new(1.0 / (self.org.queues[queue as usize].patience_secs * 1000.0))
-            .expect("positive")
-            .sample(&mut self.rng);
-        let ani = format!("tel:+1555{:07}", self.rng.random_range(0..10_000_000));
+        // Weibull with shape 1.5: few callers give up in the first seconds, as in call
+        // centre data (an exponential would make every fifth abandon a "short abandon").
+        let mean_ms = self.org.queues[queue as usize].patience_secs * 1000.0;
+        let patience =
+            Weibull::new(mean_ms / PATIENCE_SHAPE_GAMMA, PATIENCE_SHAPE).expect("positive").sample(&mut self.rng);
+        let ani = self.rng.random_range(0..10_000_000);
         let call = Call {
             id,
             conversation_id: uuid_from(&mut self.rng),
@@ -574,12 +627,16 @@ impl Engine {
         if a.presence != Presence::OnQueue || a.status != RoutingStatus::Idle || a.call.is_some() {
             return;
         }
-        let oldest = spec
+        // Highest routing priority first, then the longest waiting.
+        let next = spec
             .queues
             .iter()
-            .filter_map(|&q| self.queues[q].waiting.front().map(|c| (self.calls[c].arrived, *c)))
+            .filter_map(|&q| {
+                let c = self.queues[q].waiting.front()?;
+                Some((Reverse(self.org.queues[q].priority), self.calls[c].arrived, *c))
+            })
             .min();
-        if let Some((_, call)) = oldest {
+        if let Some((_, _, call)) = next {
             self.offer(call, agent);
         }
     }
@@ -679,6 +736,13 @@ impl Engine {
             self.go_off_queue(agent, p);
             return;
         }
+        if a.presence != Presence::OnQueue {
+            if a.status != RoutingStatus::OffQueue {
+                a.status_since = self.now;
+            }
+            a.status = RoutingStatus::OffQueue;
+            return;
+        }
         if a.status != RoutingStatus::Idle {
             a.status_since = self.now;
         }
@@ -718,7 +782,7 @@ impl Engine {
             .enumerate()
             .map(|(mi, name)| {
                 let waiting_calls: Vec<Call> =
-                    st.waiting.iter().map(|c| &self.calls[c]).filter(|c| c.media as usize == mi).cloned().collect();
+                    st.waiting.iter().map(|c| self.calls[c]).filter(|c| c.media as usize == mi).collect();
                 let active: Vec<&Call> =
                     st.active.iter().map(|c| &self.calls[c]).filter(|c| c.media as usize == mi).collect();
                 let alerting = active.iter().filter(|c| matches!(c.state, CallState::Alerting(_))).count() as u32;
@@ -788,9 +852,9 @@ fn lognormal(rng: &mut StdRng, mean: f64, sigma: f64) -> f64 {
     LogNormal::new(mu, sigma).expect("valid lognormal").sample(rng)
 }
 
-fn uuid_from(rng: &mut StdRng) -> String {
+fn uuid_from(rng: &mut StdRng) -> uuid::Uuid {
     let bytes: [u8; 16] = rng.random();
-    uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
 }
 
 #[cfg(test)]
@@ -803,9 +867,9 @@ mod tests {
 
     #[test]
     fn arrival_curve_peaks_mid_morning_and_is_quiet_at_night() {
-        assert!(arrival_share(10.5) > 0.95);
+        assert!(arrival_share(11.0) > 0.95);
         assert!(arrival_share(3.0) < 0.1);
-        assert!(arrival_share(13.0) < arrival_share(10.5));
+        assert!(arrival_share(13.0) < arrival_share(11.0));
     }
 
     #[test]
@@ -857,6 +921,97 @@ mod tests {
         let b = Engine::new(Org::demo(), at("2026-11-25T09:00:00Z"));
         for q in 0..a.queues.len() {
             assert_eq!(a.observe(q), b.observe(q));
+        }
+    }
+
+    /// Service level, abandon rate and offered for the whole org from midnight to `e.now()`.
+    fn day_so_far(e: &Engine) -> (f64, f64, u64) {
+        let midnight = e.local_ms(e.local_date(e.now()), 0);
+        let mut total = Bucket::default();
+        for q in 0..e.queues.len() {
+            for m in 0..e.org.queues[q].media.len() {
+                total.merge(&e.totals(q, m, midnight, e.now()));
+            }
+        }
+        let sl = total.sl_numerator as f64 / total.sl_denominator.max(1) as f64;
+        (sl, total.abandoned.count as f64 / total.offered.max(1) as f64, total.offered)
+    }
+
+    #[test]
+    fn the_demo_day_is_plausible() {
+        // Europe/London is UTC+0 in November: these are local times.
+        let mut e = Engine::new(Org::demo(), at("2026-11-25T10:30:00Z"));
+        let (morning_sl, _, morning_offered) = day_so_far(&e);
+        // Through the busiest hour, queues usually have someone free (not "Idle 0" everywhere).
+        let (mut samples, mut with_idle) = (0, 0);
+        for _ in 0..12 {
+            e.advance_to(e.now() + 5 * MINUTE);
+            for q in 0..e.queues.len() {
+                samples += 1;
+                with_idle +=
+                    e.observe(q).users.on_queue.iter().any(|(s, n)| *s == RoutingStatus::Idle && *n > 0) as u32;
+            }
+        }
+        assert!(with_idle * 2 >= samples, "an idle agent in only {with_idle} of {samples} queue samples, 10:30-11:30");
+        e.advance_to(at("2026-11-25T19:00:00Z").as_millisecond());
+        let (day_sl, day_abandon, day_offered) = day_so_far(&e);
+        assert!(day_offered > 3 * morning_offered, "{morning_offered} by 10:30, {day_offered} by 19:00");
+        assert!((0.7..0.95).contains(&day_sl), "service level {day_sl:.2} for the day");
+        assert!(morning_sl < day_sl, "the morning rush dents the service level ({morning_sl:.2} vs {day_sl:.2})");
+        assert!((0.01..0.08).contains(&day_abandon), "abandon rate {day_abandon:.3}");
+        let midnight = at("2026-11-25T00:00:00Z").as_millisecond();
+        for (q, spec) in e.org.queues.iter().enumerate() {
+            let mut b = Bucket::default();
+            for m in 0..spec.media.len() {
+                b.merge(&e.totals(q, m, midnight, e.now()));
+            }
+            let sl = b.sl_numerator as f64 / b.sl_denominator.max(1) as f64;
+            let abandon = b.abandoned.count as f64 / b.offered.max(1) as f64;
+            assert!(sl > 0.55, "{}: service level {sl:.2}", spec.name);
+            assert!(abandon < 0.2, "{}: abandon rate {abandon:.2}", spec.name);
+        }
+    }
+
+    #[test]
+    fn presence_and_routing_status_never_disagree() {
+        let mut e = Engine::new(Org::demo(), at("2026-11-25T07:00:00Z"));
+        for _ in 0..(14 * 12) {
+            e.advance_to(e.now() + 5 * MINUTE);
+            for (i, a) in e.agents.iter().enumerate() {
+                let off = a.presence != Presence::OnQueue;
+                assert_eq!(off, a.status == RoutingStatus::OffQueue, "agent {i} at {}: {a:?}", e.now());
+                if a.status == RoutingStatus::Idle {
+                    assert!(a.call.is_none());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn closed_queues_offer_nothing_and_email_arrives_all_night() {
+        let e = Engine::new(Org::demo(), at("2026-11-25T07:59:00Z"));
+        let midnight = at("2026-11-25T00:00:00Z").as_millisecond();
+        for (q, spec) in e.org.queues.iter().enumerate() {
+            let offered: u64 = (0..spec.media.len()).map(|m| e.totals(q, m, midnight, e.now()).offered).sum();
+            if spec.open_min == 0 {
+                assert!(offered > 0, "{} is open all night", spec.name);
+            } else {
+                assert_eq!(offered, 0, "{} opens at 08:00", spec.name);
+            }
+        }
+    }
+
+    #[test]
+    fn small_steps_give_the_same_day_as_one_jump() {
+        let mut stepped = Engine::new(Org::demo(), at("2026-11-25T10:30:00Z"));
+        let end = at("2026-11-25T12:00:00Z").as_millisecond();
+        while stepped.now() < end {
+            stepped.advance_to((stepped.now() + 1_000).min(end));
+        }
+        let jumped = Engine::new(Org::demo(), at("2026-11-25T12:00:00Z"));
+        for q in 0..jumped.queues.len() {
+            assert_eq!(stepped.observe(q), jumped.observe(q), "queue {q}");
+            assert_eq!(stepped.queues[q].buckets, jumped.queues[q].buckets, "queue {q}");
         }
     }
 

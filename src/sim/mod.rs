@@ -2,17 +2,25 @@
 //! like a region (OAuth, permissions, divisions, error bodies, rate limits) and runs a
 //! contact centre on a simulated clock. qtop reaches it only over HTTP at a base URL.
 
+pub mod admin;
+pub mod aggregates;
 pub mod api;
 pub mod authz;
 pub mod clock;
 pub mod engine;
 pub mod errors;
+pub mod fault_cli;
+pub mod faults;
+pub mod generate;
 pub mod grants;
 pub mod identity;
 pub mod login;
 pub mod oauth;
+pub mod observations;
 pub mod org;
+pub mod query;
 pub mod server;
+pub mod staffing;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -37,8 +45,27 @@ impl SimOptions {
     }
 }
 
+/// What a simulator serves besides the org itself.
+#[derive(Clone, Default)]
+pub struct SimExtras {
+    /// Requests per token per minute, overriding the org file's `rate_limit_per_minute`.
+    pub rate_limit: Option<u32>,
+    /// Serve `/sim/faults` (loopback callers only).
+    pub faults: bool,
+    /// Faults to switch on and off on a timeline from the start.
+    pub fault_script: Option<admin::FaultScript>,
+}
+
 /// Start the simulator on `bind` (port 0 = any free port).
 pub async fn start(opts: SimOptions, bind: SocketAddr) -> std::io::Result<SimHandle> {
+    start_with(opts, SimExtras::default(), bind).await
+}
+
+/// Start the simulator with a rate limit, fault switching or a fault script.
+pub async fn start_with(mut opts: SimOptions, extras: SimExtras, bind: SocketAddr) -> std::io::Result<SimHandle> {
+    if let Some(n) = extras.rate_limit {
+        opts.org.rate_limit_per_minute = n.max(1);
+    }
     let clock: Arc<dyn Clock> = match opts.clock {
         Some(c) => c,
         None => {
@@ -46,9 +73,24 @@ pub async fn start(opts: SimOptions, bind: SocketAddr) -> std::io::Result<SimHan
             Arc::new(ScaledClock::new(start, opts.speed))
         }
     };
-    let shared = Shared::new(opts.org, clock);
+    let shared = Shared::with_admin(opts.org, clock, extras.faults);
     let listener = tokio::net::TcpListener::bind(bind).await?;
-    server::serve(listener, shared)
+    let handle = server::serve(listener, shared.clone())?;
+    if let Some(script) = extras.fault_script {
+        tokio::spawn(admin::play(shared, script));
+    }
+    Ok(handle)
+}
+
+/// Check every step of a fault script against the org before starting, so a typo is one
+/// line at startup rather than a warning in the log a minute later.
+pub fn check_script(script: &admin::FaultScript, org: &org::Org) -> Result<(), String> {
+    for (i, step) in script.steps.iter().enumerate() {
+        if let admin::StepAction::On(spec) = &step.what {
+            faults::resolve(spec, org).map_err(|e| format!("step {} (at {:?}): {e}", i + 1, step.at))?;
+        }
+    }
+    Ok(())
 }
 
 /// Loopback, any free port.

@@ -26,6 +26,9 @@ pub struct OrgFile {
     pub queues: Vec<QueueDef>,
     #[serde(default)]
     pub teams: Vec<TeamDef>,
+    /// Expands into many queues and teams at load time (the large org).
+    #[serde(default)]
+    pub generate: Option<super::generate::GenerateDef>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -45,6 +48,13 @@ pub struct OrgSection {
     /// The "Enforce scopes" org setting (off by default, as in real orgs).
     #[serde(default)]
     pub enforce_scopes: bool,
+    /// Local opening hours ("HH:MM-HH:MM"); outside them the IVR offers nothing to queues.
+    #[serde(default = "default_hours")]
+    pub hours: String,
+}
+
+fn default_hours() -> String {
+    "00:00-24:00".into()
 }
 
 fn default_tz() -> String {
@@ -171,6 +181,13 @@ pub struct QueueDef {
     /// Mean patience before a caller abandons.
     #[serde(default = "default_patience")]
     pub patience_secs: f64,
+    /// Opening hours when they differ from the org's (email: "00:00-24:00").
+    #[serde(default)]
+    pub hours: Option<String>,
+    /// Routing priority of its conversations: an agent in several queues takes the highest
+    /// first, then the longest waiting (email below voice and chat, say).
+    #[serde(default)]
+    pub priority: i32,
     #[serde(default)]
     pub description: Option<String>,
 }
@@ -210,8 +227,13 @@ pub struct TeamDef {
     pub division: Option<String>,
 }
 
-fn default_shifts() -> Vec<String> {
-    ["07:00", "08:30", "10:00", "12:00"].iter().map(|s| s.to_string()).collect()
+/// Shift starts handed out round-robin: weighted to the morning ramp, with a late shift
+/// for the evening, so staffing follows the arrival curve through the day.
+pub fn default_shifts() -> Vec<String> {
+    ["07:45", "08:00", "08:00", "08:30", "09:00", "09:30", "10:00", "11:00", "11:30", "12:00"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 fn default_shift_hours() -> f64 {
     8.5
@@ -310,6 +332,10 @@ pub struct QueueSpec {
     pub handle_secs: f64,
     pub wrap_secs: f64,
     pub patience_secs: f64,
+    /// Local minutes since midnight when arrivals start and stop.
+    pub open_min: i32,
+    pub close_min: i32,
+    pub priority: i32,
     pub description: Option<String>,
     pub members: Vec<usize>,
 }
@@ -341,9 +367,11 @@ pub struct Org {
     pub users: Vec<User>,
     pub queues: Vec<QueueSpec>,
     pub agents: Vec<AgentSpec>,
+    /// Queue id → index into `queues`.
+    pub queue_index: HashMap<String, usize>,
 }
 
-const MEDIA: &[&str] = &["voice", "callback", "chat", "email", "message"];
+pub const MEDIA: &[&str] = &["voice", "callback", "chat", "email", "message"];
 
 const FIRST: &[&str] = &[
     "Ava", "Ben", "Chloe", "Dev", "Elena", "Femi", "Grace", "Hiro", "Isla", "Jonas", "Kemi", "Liam", "Maya", "Noah",
@@ -388,8 +416,17 @@ impl Org {
         Org::build(file)
     }
 
-    pub fn build(f: OrgFile) -> Result<Org, OrgError> {
+    pub fn build(mut f: OrgFile) -> Result<Org, OrgError> {
         let bad = |m: String| OrgError::Invalid(m);
+        if let Some(g) = f.generate.take() {
+            super::generate::expand(&mut f, &g)?;
+        }
+        let org_hours = parse_hours(&f.org.hours).ok_or_else(|| {
+            bad(format!(
+                "org.hours '{}' is not HH:MM-HH:MM with opening before closing (e.g. \"07:00-21:00\")",
+                f.org.hours
+            ))
+        })?;
         let timezone = jiff::tz::TimeZone::get(&f.org.timezone).map_err(|_| {
             bad(format!("org.timezone '{}' is not an IANA time zone (e.g. Europe/London)", f.org.timezone))
         })?;
@@ -509,6 +546,18 @@ impl Org {
                 if !(q.peak_per_hour >= 0.0 && q.handle_secs > 0.0 && q.patience_secs > 0.0 && q.wrap_secs >= 0.0) {
                     return Err(bad(format!("queue '{}': rates and durations must be positive", q.name)));
                 }
+                if !(q.sl_percentage > 0.0 && q.sl_percentage <= 1.0) {
+                    return Err(bad(format!(
+                        "queue '{}': sl_percentage {} must be a fraction in (0, 1], e.g. 0.8",
+                        q.name, q.sl_percentage
+                    )));
+                }
+                let (open_min, close_min) = match &q.hours {
+                    None => org_hours,
+                    Some(h) => parse_hours(h).ok_or_else(|| {
+                        bad(format!("queue '{}': hours '{h}' is not HH:MM-HH:MM with opening before closing (e.g. \"07:00-21:00\")", q.name))
+                    })?,
+                };
                 Ok(QueueSpec {
                     id: q.id.clone().unwrap_or_else(|| derive_id("queue", &q.name)),
                     name: q.name.clone(),
@@ -520,12 +569,20 @@ impl Org {
                     handle_secs: q.handle_secs,
                     wrap_secs: q.wrap_secs,
                     patience_secs: q.patience_secs,
+                    open_min,
+                    close_min,
+                    priority: q.priority,
                     description: q.description.clone(),
                     members: vec![],
                 })
             })
             .collect::<Result<Vec<_>, OrgError>>()?;
         let q_index: HashMap<String, usize> = queues.iter().enumerate().map(|(i, q)| (q.name.clone(), i)).collect();
+        if q_index.len() != queues.len() {
+            let mut seen = std::collections::HashSet::new();
+            let dup = queues.iter().find(|q| !seen.insert(&q.name)).map(|q| q.name.clone()).unwrap_or_default();
+            return Err(bad(format!("queue '{dup}' is defined twice: queue names must be unique")));
+        }
         let mut agents = Vec::new();
         for team in &f.teams {
             let qs = team
@@ -554,7 +611,9 @@ impl Org {
                     n,
                     slug(&f.org.name)
                 );
-                let start = shifts[i % shifts.len()];
+                // Spread the team evenly over the shift starts, so a small team still covers
+                // the evening.
+                let start = shifts[((2 * i + 1) * shifts.len() / (2 * team.size)) % shifts.len()];
                 let end = start + (team.shift_hours * 60.0) as i32;
                 for &q in &qs {
                     queues[q].members.push(n);
@@ -570,7 +629,9 @@ impl Org {
                 });
             }
         }
+        let queue_index = queues.iter().enumerate().map(|(i, q)| (q.id.clone(), i)).collect();
         Ok(Org {
+            queue_index,
             id: f.org.id.clone().unwrap_or_else(|| derive_id("org", &f.org.name)),
             name: f.org.name.clone(),
             timezone,
@@ -585,6 +646,10 @@ impl Org {
             queues,
             agents,
         })
+    }
+
+    pub fn queue_by_id(&self, id: &str) -> Option<usize> {
+        self.queue_index.get(id).copied()
     }
 
     pub fn client_by_id(&self, id: &str) -> Option<usize> {
@@ -619,9 +684,17 @@ pub enum Persona {
 }
 
 fn parse_hhmm(s: &str) -> Option<i32> {
-    let (h, m) = s.split_once(':')?;
+    let (h, m) = s.trim().split_once(':')?;
     let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
     ((0..24).contains(&h) && (0..60).contains(&m)).then_some(h * 60 + m)
+}
+
+/// "07:00-21:00" → (420, 1260); "24:00" is allowed as an end.
+fn parse_hours(s: &str) -> Option<(i32, i32)> {
+    let (a, b) = s.split_once('-')?;
+    let open = parse_hhmm(a)?;
+    let close = if b.trim() == "24:00" { 24 * 60 } else { parse_hhmm(b)? };
+    (open < close).then_some((open, close))
 }
 
 fn slug(s: &str) -> String {

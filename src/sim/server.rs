@@ -2,7 +2,8 @@
 //! API host (`/api/v2/*`), like a region does from two hostnames.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use axum::Router;
 use axum::body::Body;
@@ -10,47 +11,159 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
+use jiff::{SignedDuration, Timestamp};
 
 use super::grants::Grants;
-use jiff::Timestamp;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::authz::{Caller, Lookup, RateLimiter, Tokens};
+use super::authz::{Caller, Lookup, RateLimiter, Subject, Tokens};
 use super::clock::Clock;
-use super::engine::Engine;
+use super::engine::{Engine, Ms};
 use super::errors::{ApiFault, CORRELATION_ID};
+use super::faults::{self, Action, Effect, FaultKind, FaultSpec, FaultState};
 use super::org::Org;
-use super::{api, identity, login, oauth};
+use super::{admin, aggregates, api, identity, login, oauth, observations};
 
 pub struct Shared {
+    /// The org as loaded. What callers may see right now, with faults applied, is
+    /// [`Shared::org_now`].
     pub org: Org,
+    live: RwLock<Arc<Org>>,
     pub engine: Mutex<Engine>,
     pub clock: Arc<dyn Clock>,
     pub tokens: Mutex<Tokens>,
     pub limiter: Mutex<RateLimiter>,
     /// Authorization codes and refresh tokens.
     pub grants: Mutex<Grants>,
+    pub faults: Mutex<FaultState>,
+    /// Mirrors of fault state read on every request (no lock on the hot path).
+    skew_secs: AtomicI64,
+    faults_on: AtomicBool,
+    /// `/sim/faults` is served.
+    pub admin: bool,
 }
 
 impl Shared {
     pub fn new(org: Org, clock: Arc<dyn Clock>) -> Arc<Shared> {
+        Shared::with_admin(org, clock, false)
+    }
+
+    pub fn with_admin(org: Org, clock: Arc<dyn Clock>, admin: bool) -> Arc<Shared> {
         let engine = Engine::new(org.clone(), clock.now());
         Arc::new(Shared {
+            live: RwLock::new(Arc::new(org.clone())),
             org,
             engine: Mutex::new(engine),
             clock,
             tokens: Mutex::new(Tokens::default()),
             limiter: Mutex::new(RateLimiter::default()),
             grants: Mutex::new(Grants::default()),
+            faults: Mutex::new(FaultState::default()),
+            skew_secs: AtomicI64::new(0),
+            faults_on: AtomicBool::new(false),
+            admin,
         })
     }
 
-    /// The org's business time now.
+    /// The org's business time now (the simulation's own clock).
     pub fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    /// The time the server says it is: business time shifted by a clock-skew fault. The
+    /// `Date` header, observation dates and query intervals are all in this time.
+    pub fn reported_now(&self) -> Timestamp {
+        self.now().saturating_add(SignedDuration::from_secs(self.skew_secs())).unwrap_or_else(|_| self.now())
+    }
+
+    pub fn skew_secs(&self) -> i64 {
+        self.skew_secs.load(Ordering::Relaxed)
+    }
+
+    /// A simulation time as the server reports it.
+    pub fn report_ms(&self, t: Ms) -> Ms {
+        t + self.skew_secs() * 1000
+    }
+
+    /// A time the caller sent, as simulation time.
+    pub fn read_ms(&self, t: Ms) -> Ms {
+        t - self.skew_secs() * 1000
+    }
+
+    /// The org with live faults applied (roles removed, queues moved).
+    pub fn org_now(&self) -> Arc<Org> {
+        self.live.read().expect("org lock").clone()
+    }
+
+    pub fn rate_limit(&self) -> u32 {
+        if self.faults_on.load(Ordering::Relaxed)
+            && let Some(n) = self.faults.lock().expect("faults lock").rate_limit()
+        {
+            return n;
+        }
+        self.org.rate_limit_per_minute
+    }
+
+    /// Switch a fault on; returns its JSON description or a one-line reason it was refused.
+    pub fn add_fault(&self, spec: FaultSpec) -> Result<serde_json::Value, String> {
+        let (kind, effect) = faults::resolve(&spec, &self.org)?;
+        let now = tokio::time::Instant::now();
+        let added = self.faults.lock().expect("faults lock").add(spec, kind, effect.clone(), now);
+        if let Effect::Revoke { client } = effect {
+            let n = self.tokens.lock().expect("tokens lock").revoke_all(|r| {
+                client.is_none_or(|c| match r.subject {
+                    Subject::Client(x) | Subject::User { client: x, .. } => x == c,
+                })
+            });
+            let mut v = added.to_json(now);
+            v["revoked"] = serde_json::json!(n);
+            return Ok(v);
+        }
+        self.sync_faults();
+        Ok(added.to_json(now))
+    }
+
+    pub fn clear_faults(&self, kind: Option<FaultKind>) -> usize {
+        let n = self.faults.lock().expect("faults lock").clear(kind);
+        self.sync_faults();
+        n
+    }
+
+    pub fn active_faults(&self) -> Vec<serde_json::Value> {
+        let now = tokio::time::Instant::now();
+        if self.faults.lock().expect("faults lock").expire(now) {
+            self.sync_faults();
+        }
+        self.faults.lock().expect("faults lock").active.iter().map(|f| f.to_json(now)).collect()
+    }
+
+    /// Rebuild what the fault state implies: the effective org, skew, the hot-path flag.
+    fn sync_faults(&self) {
+        let st = self.faults.lock().expect("faults lock");
+        self.skew_secs.store(st.skew_seconds(), Ordering::Relaxed);
+        self.faults_on.store(!st.active.is_empty(), Ordering::Relaxed);
+        let org = faults::overlay(&self.org, &st.active);
+        drop(st);
+        *self.live.write().expect("org lock") = Arc::new(org);
+    }
+
+    /// What faults do to this request (expired ones are dropped first).
+    fn fault_plan(&self, path: &str) -> faults::Plan {
+        if !self.faults_on.load(Ordering::Relaxed) {
+            return faults::Plan::default();
+        }
+        let mut st = self.faults.lock().expect("faults lock");
+        let overlay_gone = st.expire(tokio::time::Instant::now());
+        let plan = st.plan(path);
+        let emptied = st.active.is_empty();
+        drop(st);
+        if overlay_gone || emptied {
+            self.sync_faults();
+        }
+        plan
     }
 
     /// Run the simulation up to now and look at it.
@@ -65,19 +178,26 @@ pub fn router(shared: Arc<Shared>) -> Router {
     let api = Router::new()
         .route("/api/v2/routing/queues", get(api::routing_queues))
         .route("/api/v2/routing/queues/{id}/members", get(api::queue_members))
-        .route("/api/v2/analytics/queues/observations/query", post(api::queue_observations))
+        .route("/api/v2/analytics/queues/observations/query", post(observations::queue_observations))
+        .route("/api/v2/analytics/conversations/aggregates/query", post(aggregates::conversation_aggregates))
         .route("/api/v2/tokens/me", get(identity::tokens_me).delete(identity::revoke_token))
         .route("/api/v2/users/me", get(identity::users_me))
         .route("/api/v2/authorization/subjects/me", get(identity::subjects_me))
         .route("/api/v2/authorization/divisions", get(identity::divisions))
         .route("/api/v2/oauth/clients/{id}", get(identity::oauth_client))
         .route_layer(middleware::from_fn_with_state(shared.clone(), authenticate));
-    Router::new()
+    let mut app = Router::new()
         .route("/oauth/token", post(oauth::token))
         .route("/oauth/authorize", get(login::authorize_page).post(login::authorize_submit))
-        .merge(api)
-        .fallback(fallback)
+        .merge(api);
+    if shared.admin {
+        app = app
+            .route("/sim/faults", get(admin::list).post(admin::add).delete(admin::clear_all))
+            .route("/sim/faults/{fault}", delete(admin::clear_one));
+    }
+    app.fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(shared.clone(), apply_faults))
         .layer(middleware::from_fn_with_state(shared.clone(), stamp))
         .with_state(shared)
 }
@@ -96,7 +216,7 @@ async fn stamp(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> R
     let mut resp = CORRELATION_ID.scope(cid.clone(), next.run(req)).await;
     let h = resp.headers_mut();
     h.insert("inin-correlation-id", HeaderValue::from_str(&cid).expect("uuid is a header value"));
-    let date = shared.now().strftime("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    let date = shared.reported_now().strftime("%a, %d %b %Y %H:%M:%S GMT").to_string();
     if let Ok(v) = HeaderValue::from_str(&date) {
         h.insert(header::DATE, v);
     }
@@ -120,7 +240,7 @@ async fn authenticate(State(shared): State<Arc<Shared>>, mut req: Request, next:
         Lookup::Expired => return ApiFault::credentials_expired().into_response(),
         Lookup::Unknown => return ApiFault::bad_credentials().into_response(),
     };
-    let rate = shared.limiter.lock().expect("limiter lock").hit(&token, shared.org.rate_limit_per_minute);
+    let rate = shared.limiter.lock().expect("limiter lock").hit(&token, shared.rate_limit());
     let mut resp = if rate.exceeded {
         ApiFault::too_many_requests(rate.reset_secs).into_response()
     } else {
@@ -132,6 +252,73 @@ async fn authenticate(State(shared): State<Arc<Shared>>, mut req: Request, next:
     h.insert("inin-ratelimit-count", HeaderValue::from(rate.count));
     h.insert("inin-ratelimit-reset", HeaderValue::from(rate.reset_secs));
     resp
+}
+
+/// Transport faults: delay, refuse, drop or truncate before the API sees the request.
+async fn apply_faults(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if path.starts_with("/sim/") {
+        return next.run(req).await;
+    }
+    let plan = shared.fault_plan(path);
+    if let Some(d) = plan.delay {
+        tokio::time::sleep(d).await;
+    }
+    match plan.action {
+        None => next.run(req).await,
+        Some(Action::Error(status)) => server_error(status),
+        Some(Action::Unavailable(secs)) => ApiFault::service_unavailable(Some(secs)).into_response(),
+        Some(Action::Reset) => reset(),
+        Some(Action::Truncate) => truncate(next.run(req).await).await,
+    }
+}
+
+/// 500 and 503 come from the API as ErrorBody; 502 and 504 come from the load balancer in
+/// front of it, as a short HTML page (what a client sees when the gateway gives up).
+fn server_error(status: u16) -> Response {
+    match status {
+        502 | 504 => {
+            let code = axum::http::StatusCode::from_u16(status).expect("valid status");
+            let reason = code.canonical_reason().unwrap_or("Gateway Error");
+            let html = format!(
+                "<html><head><title>{status} {reason}</title></head><body><center><h1>{status} {reason}</h1></center></body></html>\n"
+            );
+            let mut r = Response::new(Body::from(html));
+            *r.status_mut() = code;
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+            r
+        }
+        503 => ApiFault::service_unavailable(None).into_response(),
+        _ => ApiFault::internal().into_response(),
+    }
+}
+
+/// A response whose body fails at once: hyper abandons the connection, and the client
+/// sees it close mid-exchange (a reset) rather than an HTTP answer.
+fn reset() -> Response {
+    let failing = futures::stream::once(async {
+        Err::<bytes::Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "simulated connection reset",
+        ))
+    });
+    let mut r = Response::new(Body::from_stream(failing));
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+/// A 2xx JSON body cut in half (a proxy or a dropped connection mid-body, reported as 200).
+async fn truncate(resp: Response) -> Response {
+    if !resp.status().is_success() {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return reset();
+    };
+    let cut = bytes.slice(..bytes.len() / 2);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(cut))
 }
 
 /// A running simulator.
@@ -169,7 +356,11 @@ impl Drop for SimHandle {
 pub fn serve(listener: TcpListener, shared: Arc<Shared>) -> std::io::Result<SimHandle> {
     let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel::<()>();
-    let app = router(shared.clone());
+    let app = router(shared.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    // Small answers go out at once (no Nagle delay), as from a real API front end.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app)
             .with_graceful_shutdown(async move {
@@ -182,7 +373,12 @@ pub fn serve(listener: TcpListener, shared: Arc<Shared>) -> std::io::Result<SimH
 
 /// JSON response helper: `Body` from a value.
 pub fn json(value: serde_json::Value) -> Response {
-    let mut resp = Response::new(Body::from(serde_json::to_vec(&value).expect("json")));
+    json_body(&value)
+}
+
+/// JSON response from anything serialisable (typed bodies skip the `Value` tree).
+pub fn json_body<T: serde::Serialize>(value: &T) -> Response {
+    let mut resp = Response::new(Body::from(serde_json::to_vec(value).expect("response bodies serialise")));
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     resp
 }

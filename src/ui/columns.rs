@@ -3,8 +3,9 @@
 
 use jiff::Timestamp;
 
-use super::format::clock;
+use super::format::{clock, span};
 use crate::app::QueueRow;
+use crate::genesys::aggregates::TodayNumbers;
 use crate::genesys::queries::QueueNumbers;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -16,6 +17,13 @@ pub enum ColumnId {
     OnQueue,
     Idle,
     OffQueue,
+    Offered,
+    Answered,
+    Abandoned,
+    AbandonRate,
+    Asa,
+    ServiceLevel,
+    SlTarget,
 }
 
 /// What a column's `value` counts; thresholds in the config are read in this unit.
@@ -24,7 +32,8 @@ pub enum Unit {
     Count,
     /// Milliseconds (config: "90s", "3m" or a number of seconds).
     Duration,
-    /// Whole percent, 0-100 (config: a number, or "target" for the queue's service-level goal).
+    /// Per mille, 0-1000, so a 3.4% abandon rate sorts right (config: whole percent, or
+    /// "target" for the queue's service-level goal).
     Percent,
 }
 
@@ -55,6 +64,41 @@ fn count_text(v: Option<i64>) -> Option<String> {
     v.map(|v| v.to_string())
 }
 
+fn today(row: &QueueRow, f: fn(&TodayNumbers) -> Option<i64>) -> Option<i64> {
+    row.today.as_ref().and_then(f)
+}
+
+/// Per mille, so sorting and thresholds stay integers.
+fn permille(ratio: Option<f64>) -> Option<i64> {
+    ratio.map(|r| (r * 1000.0).round() as i64)
+}
+
+/// `3.4` under ten percent, whole percent above.
+fn percent_text(permille: Option<i64>) -> Option<String> {
+    permille.map(|p| if p < 100 { format!("{:.1}", p as f64 / 10.0) } else { format!("{}", (p + 5) / 10) })
+}
+
+/// The service-level target a row is held to: the API's, else the queue's configuration.
+pub fn sl_target(row: &QueueRow) -> Option<f64> {
+    row.today.as_ref().and_then(|t| t.sl_target).or(row.info.sl_target.map(|(pct, _)| pct))
+}
+
+/// `80/20s`: the share to answer within the threshold.
+fn target_text(row: &QueueRow) -> Option<String> {
+    let pct = (sl_target(row)? * 100.0).round() as i64;
+    // Short enough for the column: 20s, 90s, 2m, 4h.
+    let threshold = |s: u64| match s {
+        _ if s >= 3600 && s % 3600 == 0 => format!("{}h", s / 3600),
+        _ if s >= 120 && s % 60 == 0 => format!("{}m", s / 60),
+        0..1000 => format!("{s}s"),
+        _ => format!("{}m", s / 60),
+    };
+    match row.info.sl_target {
+        Some((_, secs)) => Some(format!("{pct}/{}", threshold(secs))),
+        None => Some(format!("{pct}%")),
+    }
+}
+
 pub const COLUMNS: &[Column] = &[
     Column {
         id: ColumnId::Waiting,
@@ -62,7 +106,7 @@ pub const COLUMNS: &[Column] = &[
         title: "Wait",
         width: 5,
         unit: Unit::Count,
-        priority: 9,
+        priority: 10,
         source: "oWaiting (queue observations)",
         meaning: "conversations waiting in the queue right now (not the day's offered total)",
         value: |r, _| live(r, |n| n.waiting),
@@ -74,7 +118,7 @@ pub const COLUMNS: &[Column] = &[
         title: "Longest",
         width: 8,
         unit: Unit::Duration,
-        priority: 8,
+        priority: 9,
         source: "oLongestWaiting (queue observations)",
         meaning: "how long the longest-waiting conversation has waited; ticks locally between polls",
         value: |r, now| r.longest_wait(now).map(|d| d.as_millis() as i64),
@@ -140,7 +184,107 @@ pub const COLUMNS: &[Column] = &[
         value: |r, _| live(r, |n| n.off_queue),
         text: |r, _| count_text(live(r, |n| n.off_queue)),
     },
+    Column {
+        id: ColumnId::Offered,
+        key: "offered",
+        title: "Offer",
+        width: 5,
+        unit: Unit::Count,
+        priority: 8,
+        source: "nOffered (conversation aggregates, today)",
+        meaning: "conversations offered to the queue since the org's midnight",
+        value: |r, _| today(r, |t| Some(t.offered as i64)),
+        text: |r, _| count_text(today(r, |t| Some(t.offered as i64))),
+    },
+    Column {
+        id: ColumnId::Answered,
+        key: "answered",
+        title: "Answ",
+        width: 5,
+        unit: Unit::Count,
+        priority: 1,
+        source: "tAnswered count (conversation aggregates, today)",
+        meaning: "conversations answered by an agent today",
+        value: |r, _| today(r, |t| Some(t.answered as i64)),
+        text: |r, _| count_text(today(r, |t| Some(t.answered as i64))),
+    },
+    Column {
+        id: ColumnId::Abandoned,
+        key: "abandoned",
+        title: "Aband",
+        width: 5,
+        unit: Unit::Count,
+        priority: 4,
+        source: "tAbandon count (conversation aggregates, today)",
+        meaning: "callers who hung up while waiting in the queue today",
+        value: |r, _| today(r, |t| Some(t.abandoned as i64)),
+        text: |r, _| count_text(today(r, |t| Some(t.abandoned as i64))),
+    },
+    Column {
+        id: ColumnId::AbandonRate,
+        key: "abandon_rate",
+        title: "Ab%",
+        width: 4,
+        unit: Unit::Percent,
+        priority: 6,
+        source: "tAbandon count / nOffered (today)",
+        meaning: "share of today's offered conversations that were abandoned",
+        value: |r, _| permille(r.today.as_ref().and_then(TodayNumbers::abandon_ratio)),
+        text: |r, _| percent_text(permille(r.today.as_ref().and_then(TodayNumbers::abandon_ratio))),
+    },
+    Column {
+        id: ColumnId::Asa,
+        key: "asa",
+        title: "ASA",
+        width: 6,
+        unit: Unit::Duration,
+        priority: 5,
+        source: "tAnswered sum / count (today)",
+        meaning: "average speed of answer: how long answered conversations waited today",
+        value: |r, _| today(r, |t| t.asa_ms().map(|ms| ms as i64)),
+        text: |r, _| r.today.as_ref()?.asa_ms().map(|ms| span(std::time::Duration::from_millis(ms))),
+    },
+    Column {
+        id: ColumnId::ServiceLevel,
+        key: "service_level",
+        title: "SL%",
+        width: 4,
+        unit: Unit::Percent,
+        priority: 9,
+        source: "oServiceLevel ratio (conversation aggregates, today)",
+        meaning: "share answered within the queue's service-level threshold today; red below the target",
+        value: |r, _| permille(r.today.as_ref().and_then(TodayNumbers::sl_ratio)),
+        text: |r, _| permille(r.today.as_ref().and_then(TodayNumbers::sl_ratio)).map(|p| ((p + 5) / 10).to_string()),
+    },
+    Column {
+        id: ColumnId::SlTarget,
+        key: "sl_target",
+        title: "Target",
+        width: 6,
+        unit: Unit::Percent,
+        priority: 0,
+        source: "oServiceLevel target; threshold from the queue's mediaSettings",
+        meaning: "the service-level goal: this share answered within this many seconds",
+        value: |r, _| permille(sl_target(r)),
+        text: |r, _| target_text(r),
+    },
 ];
+
+impl Column {
+    /// From today's conversation aggregates (slower cadence) rather than live observations.
+    pub fn is_totals(&self) -> bool {
+        matches!(
+            self.id,
+            ColumnId::Offered
+                | ColumnId::Answered
+                | ColumnId::Abandoned
+                | ColumnId::AbandonRate
+                | ColumnId::Asa
+                | ColumnId::ServiceLevel
+                | ColumnId::SlTarget
+        )
+    }
+}
 
 pub fn column(id: ColumnId) -> &'static Column {
     COLUMNS.iter().find(|c| c.id == id).expect("every ColumnId is in COLUMNS")
@@ -186,5 +330,13 @@ mod tests {
             assert!(c.title.len() as u16 <= c.width, "{} wider than its column", c.title);
             assert_eq!(column(c.id).key, c.key);
         }
+    }
+
+    #[test]
+    fn percentages_keep_a_decimal_only_when_small() {
+        assert_eq!(percent_text(Some(34)).as_deref(), Some("3.4"));
+        assert_eq!(percent_text(Some(125)).as_deref(), Some("13"));
+        assert_eq!(percent_text(Some(1000)).as_deref(), Some("100"));
+        assert_eq!(percent_text(None), None);
     }
 }

@@ -1,5 +1,6 @@
 //! Rendering: `&App` in, frame out. No I/O, no parsing.
 
+pub mod ascii;
 pub mod bar;
 pub mod bigdigits;
 pub mod columns;
@@ -27,6 +28,13 @@ pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 
 pub fn draw(f: &mut Frame, app: &App) {
+    draw_screen(f, app);
+    if app.ascii {
+        ascii::sanitize(f.buffer_mut());
+    }
+}
+
+fn draw_screen(f: &mut Frame, app: &App) {
     let theme = Theme::new(app.color, app.ascii).with_palette(app.settings.palette);
     let area = f.area();
     // A wall draws at any size: it is what someone across the room is reading.

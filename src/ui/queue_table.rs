@@ -14,7 +14,10 @@ use crate::app::{App, Pane, QueueRow, Sort};
 use crate::genesys::auth::AuthPhase;
 
 /// The name column never gets narrower than this; columns go first.
-pub const MIN_NAME: u16 = 16;
+pub const MIN_NAME: u16 = 14;
+/// Minor columns make room until names get this much.
+pub const NAME_COMFORT: u16 = 22;
+pub const MINOR: u8 = 5;
 
 /// Cell width: the column's own, room for a sort arrow on the title, and a marker slot.
 pub fn cell_width(c: &Column) -> u16 {
@@ -22,27 +25,40 @@ pub fn cell_width(c: &Column) -> u16 {
 }
 
 /// The columns that fit in `width`, dropping the lowest `priority` first.
+/// Minor columns (priority at or below `MINOR`) also give way so names get `NAME_COMFORT`
+/// characters: two queues that differ only at the end stay tellable apart.
 pub fn fitting(cols: &[ColumnId], width: u16) -> Vec<&'static Column> {
     let mut kept: Vec<&Column> = cols.iter().map(|c| column(*c)).collect();
     let used = |k: &[&Column]| k.iter().map(|c| cell_width(c) + 1).sum::<u16>();
-    while !kept.is_empty() && width.saturating_sub(used(&kept)) < MIN_NAME {
-        let weakest = kept.iter().enumerate().min_by_key(|(_, c)| c.priority).map(|(i, _)| i).expect("non-empty");
-        kept.remove(weakest);
+    // The lowest priority goes first; among equals, the later one.
+    let weakest = |k: &[&Column]| {
+        k.iter().enumerate().min_by_key(|(i, c)| (c.priority, std::cmp::Reverse(*i))).map(|(i, c)| (i, c.priority))
+    };
+    while width.saturating_sub(used(&kept)) < NAME_COMFORT
+        && let Some((i, p)) = weakest(&kept)
+        && p <= MINOR
+    {
+        kept.remove(i);
+    }
+    while width.saturating_sub(used(&kept)) < MIN_NAME
+        && let Some((i, _)) = weakest(&kept)
+    {
+        kept.remove(i);
     }
     kept
 }
 
 fn number_cells(row: &QueueRow, cols: &[&Column], app: &App, theme: &Theme) -> Vec<Cell<'static>> {
+    // Totals that missed three fetches are shown dimmed: old, not current.
+    let totals_stale = row.today_at.is_some_and(|t| app.since(t) > app.totals_refresh * 3);
     cols.iter()
         .map(|c| {
             let text = (c.text)(row, app.data_now()).unwrap_or_else(|| theme.unknown().to_string());
             let level = app.level(row, c);
+            let style = theme.level(level);
+            let style = if totals_stale && c.is_totals() { style.patch(theme.dim()) } else { style };
             Cell::from(
-                Line::from(vec![
-                    Span::styled(text, theme.level(level)),
-                    Span::styled(theme.marker(level), theme.level(level)),
-                ])
-                .right_aligned(),
+                Line::from(vec![Span::styled(text, style), Span::styled(theme.marker(level), style)]).right_aligned(),
             )
         })
         .collect()
@@ -132,15 +148,25 @@ mod tests {
     use super::*;
     use crate::ui::columns::COLUMNS;
 
+    fn all() -> Vec<ColumnId> {
+        COLUMNS.iter().map(|c| c.id).collect()
+    }
+
     #[test]
-    fn narrow_terminals_drop_the_least_important_columns() {
-        let all: Vec<ColumnId> = COLUMNS.iter().map(|c| c.id).collect();
-        assert_eq!(fitting(&all, 120).len(), all.len());
-        let narrow = fitting(&all, 50);
-        let kept: Vec<ColumnId> = narrow.iter().map(|c| c.id).collect();
-        assert!(kept.contains(&ColumnId::Waiting) && kept.contains(&ColumnId::Longest), "{kept:?}");
-        assert!(!kept.contains(&ColumnId::Alerting), "{kept:?}");
-        let used: u16 = narrow.iter().map(|c| cell_width(c) + 1).sum();
-        assert!(50 - used >= MIN_NAME);
+    fn narrow_terminals_drop_the_least_important_columns_first() {
+        let width: u16 = COLUMNS.iter().map(|c| cell_width(c) + 1).sum();
+        assert_eq!(fitting(&all(), width + NAME_COMFORT).len(), COLUMNS.len());
+        assert_eq!(fitting(&all(), width + MIN_NAME).len(), COLUMNS.len() - 1, "a minor column makes room for names");
+        let at80: Vec<ColumnId> = fitting(&all(), 80).iter().map(|c| c.id).collect();
+        for keep in [ColumnId::Waiting, ColumnId::Longest, ColumnId::ServiceLevel, ColumnId::Offered] {
+            assert!(at80.contains(&keep), "{keep:?} dropped at 80: {at80:?}");
+        }
+        assert!(!at80.contains(&ColumnId::SlTarget));
+        let used: u16 = fitting(&all(), 80).iter().map(|c| cell_width(c) + 1).sum();
+        assert!(used + MIN_NAME <= 80);
+        // Order is the registry's, whatever was dropped.
+        let pos = |id| COLUMNS.iter().position(|c| c.id == id).unwrap();
+        assert!(at80.windows(2).all(|w| pos(w[0]) < pos(w[1])));
+        assert!(fitting(&all(), 10).is_empty());
     }
 }

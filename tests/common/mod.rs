@@ -10,7 +10,7 @@ use qtop::genesys::regions;
 use qtop::genesys::secret::Secret;
 use qtop::sim::clock::ManualClock;
 use qtop::sim::org::{Org, Persona};
-use qtop::sim::{self, SimHandle, SimOptions};
+use qtop::sim::{self, SimExtras, SimHandle, SimOptions};
 
 pub const T0: &str = "2026-11-25T10:30:00Z";
 
@@ -25,9 +25,18 @@ pub async fn start_sim() -> TestSim {
 }
 
 pub async fn start_sim_with(org: Org) -> TestSim {
+    start_sim_extras(org, SimExtras::default()).await
+}
+
+/// A simulator whose faults can be switched over HTTP (`/sim/faults`).
+pub async fn start_sim_with_faults() -> TestSim {
+    start_sim_extras(Org::demo(), SimExtras { faults: true, ..Default::default() }).await
+}
+
+pub async fn start_sim_extras(org: Org, extras: SimExtras) -> TestSim {
     let clock = Arc::new(ManualClock::new(T0.parse::<Timestamp>().unwrap()));
     let opts = SimOptions { org: org.clone(), start: None, speed: 1.0, clock: Some(clock.clone()) };
-    let sim = sim::start(opts, sim::loopback()).await.expect("sim starts");
+    let sim = sim::start_with(opts, extras, sim::loopback()).await.expect("sim starts");
     TestSim { sim, clock, org }
 }
 
