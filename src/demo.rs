@@ -30,6 +30,8 @@ pub struct Demo {
     pub opener: Option<Arc<dyn Opener>>,
     /// The demo's token cache lives and dies with the demo.
     _cache_dir: Option<tempfile::TempDir>,
+    /// A second region's login host, for the wrong-region persona.
+    _other_region: Option<SimHandle>,
 }
 
 /// A scripted browser: opens the sign-in page, submits the form as one user, follows the
@@ -102,10 +104,15 @@ fn persona_list(org: &Org) -> String {
 
 /// Start the sim and rewrite file/flags/env so the normal path signs in as the persona.
 pub async fn start(flags: &mut GlobalArgs, file: &mut FileConfig, env: &mut Env) -> Result<Demo, String> {
-    let org = Org::demo();
+    let mut org = Org::demo();
     let persona = flags.persona.clone().unwrap_or_else(|| DEFAULT_PERSONA.to_string());
     let Some(found) = org.persona(&persona) else {
         return Err(format!("--as {persona}: no such demo persona; use one of: {}", persona_list(&org)));
+    };
+    // Some personas show what an org with "Enforce scopes" turned on refuses.
+    org.enforce_scopes |= match found {
+        Persona::Client(c) => org.clients[c].demo_enforce_scopes,
+        Persona::User(u) => org.users[u].demo_enforce_scopes,
     };
     let timezone = org.timezone_name.clone();
     if let Some(speed) = flags.speed
@@ -138,7 +145,7 @@ pub async fn start(flags: &mut GlobalArgs, file: &mut FileConfig, env: &mut Env)
     file.auth = Default::default();
     env.access_token = None;
     env.client_secret = None;
-    let mut demo = Demo { sim, persona, opener: None, _cache_dir: None };
+    let mut demo = Demo { sim, persona, opener: None, _cache_dir: None, _other_region: None };
     match found {
         Persona::Client(c) => {
             let client = &org.clients[c];
@@ -152,6 +159,20 @@ pub async fn start(flags: &mut GlobalArgs, file: &mut FileConfig, env: &mut Env)
                 flags.auth = Some("token".into());
                 flags.client_id = None;
                 env.access_token = Some(token.access.expose().to_string());
+            } else if client.demo_sign_in.as_deref() == Some("other_region") {
+                // The same credentials, sent to a region where this client does not exist: the
+                // login host answers exactly as for a wrong secret.
+                let elsewhere = Org::from_toml("[org]\nname = \"Another region (simulated)\"\n")
+                    .map_err(|e| format!("the demo's second region: {e}"))?;
+                let opts = SimOptions { org: elsewhere, start: None, speed: 1.0, clock: None };
+                let other = sim::start(opts, sim::loopback())
+                    .await
+                    .map_err(|e| format!("cannot start the demo's second region on 127.0.0.1: {e}"))?;
+                flags.login_url = Some(other.base_url());
+                flags.auth = Some("client_credentials".into());
+                flags.client_id = Some(client.id.clone());
+                env.client_secret = Some(client.secret.clone());
+                demo._other_region = Some(other);
             } else {
                 flags.auth = Some("client_credentials".into());
                 flags.client_id = Some(client.id.clone());

@@ -108,7 +108,13 @@ pub async fn run(config: &Config, session: &Session) -> Report {
             });
             return report(checks, true);
         }
-        _ => checks.push(ok("region", format!("{} answers", hosts.api.host_str().unwrap_or("?")))),
+        _ => {
+            let api = host_port(&hosts.api);
+            let login = host_port(&hosts.login);
+            let detail =
+                if api == login { format!("{api} answers") } else { format!("{api} answers; sign-in goes to {login}") };
+            checks.push(ok("region", detail));
+        }
     }
 
     let token = match session.token().await {
@@ -250,6 +256,13 @@ pub async fn run(config: &Config, session: &Session) -> Report {
         }
     }
     report(checks, false)
+}
+
+fn host_port(u: &reqwest::Url) -> String {
+    match u.port() {
+        Some(p) => format!("{}:{p}", u.host_str().unwrap_or("?")),
+        None => u.host_str().unwrap_or("?").to_string(),
+    }
 }
 
 /// The report for people: one line per check, the fix under each ✗.

@@ -16,6 +16,7 @@ pub mod genesys;
 pub mod keys;
 pub mod logging;
 pub mod monitor;
+pub mod setup;
 pub mod sim;
 pub mod tui;
 pub mod ui;

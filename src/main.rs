@@ -8,12 +8,11 @@ use std::io::{IsTerminal, Read};
 use qtop::cli::{Cli, Command, DoctorArgs, ExplainArgs, GlobalArgs, SimArgs, SimFaultArgs};
 use qtop::config::{self, Config, Env};
 use qtop::genesys::auth::{AuthMethod, Grant, Session};
-use qtop::genesys::browser::{Opener, SystemBrowser};
 use qtop::genesys::client::{Client, ClientOptions};
 use qtop::genesys::regions::REGIONS;
 use qtop::sim::admin::FaultScript;
 use qtop::sim::{self, SimExtras, SimOptions, org::Org};
-use qtop::{console_sign_in, demo, doctor, explain, tui};
+use qtop::{demo, doctor, explain, tui};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -56,22 +55,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
 }
 
 /// Config and a session, from file, environment and flags (and the demo org with --demo).
-/// The demo handle must live as long as the session uses it.
-async fn prepare(mut flags: GlobalArgs) -> Result<(Config, Arc<Session>, Option<demo::Demo>), String> {
-    let (mut file, source) = config::load_file(flags.config.as_deref()).map_err(|e| e.to_string())?;
-    let mut env = Env::from_process();
-    let demo = if flags.demo { Some(demo::start(&mut flags, &mut file, &mut env).await?) } else { None };
-    let config = Config::resolve(file, source, &flags, &env).map_err(|e| e.to_string())?;
-    let client = Client::new(config.hosts.clone(), ClientOptions::default());
-    let opener: Arc<dyn Opener> =
-        demo.as_ref().and_then(|d| d.opener.clone()).unwrap_or_else(|| Arc::new(SystemBrowser));
-    let session = Arc::new(Session::new(client, config.auth.clone()).with_opener(opener));
-    // A user signs in before the TUI takes the terminal: the browser prompt and a pasted
-    // answer need a plain terminal.
-    if config.auth.is_interactive() {
-        console_sign_in::sign_in(session.clone(), &config.hosts.label).await?;
-    }
-    Ok((config, session, demo))
+async fn prepare(flags: GlobalArgs) -> Result<(Config, Arc<Session>, Option<demo::Demo>), String> {
+    let (file, source) = config::load_file(flags.config.as_deref()).map_err(|e| e.to_string())?;
+    qtop::setup::prepare(flags, file, source, Env::from_process()).await
 }
 
 async fn run_tui(flags: GlobalArgs) -> Result<ExitCode, String> {

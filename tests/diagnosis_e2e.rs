@@ -147,3 +147,41 @@ async fn doctor_cannot_run_without_a_server() {
     assert_eq!(report.exit_code(), 2);
     assert_eq!(report.checks.iter().find(|c| c.name == "region").unwrap().status, Status::Fail);
 }
+
+#[tokio::test]
+async fn a_queue_hidden_by_division_is_a_warning_that_names_the_divisions() {
+    let t = start_sim().await;
+    let session = t.session("home-division");
+    let (ev_tx, mut ev_rx) = mpsc::channel(256);
+    let (cmd_tx, cmd_rx) = mpsc::channel(4);
+    let selectors = vec![qtop::genesys::queries::Selector::parse("Billing*").unwrap()];
+    let monitor = Monitor {
+        session: session.clone(),
+        refresh: Duration::from_secs(1),
+        totals_refresh: Duration::from_secs(30),
+        timezone: jiff::tz::TimeZone::UTC,
+        selectors,
+        events: ev_tx,
+    };
+    let task = tokio::spawn(monitor.run(cmd_rx));
+    let mut app = App::new("sim".into(), Grant::ClientCredentials, Duration::from_secs(1), jiff::Timestamp::now());
+    // What the token pane learns about the token (the TUI gets it from auth_tasks).
+    let report = qtop::genesys::token::inspect(&session).await.unwrap();
+    app.update(qtop::event::Event::Monitor(qtop::event::MonitorEvent::TokenReport(Box::new(report))));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !app.queues_loaded {
+        let ev = tokio::time::timeout_at(deadline, ev_rx.recv()).await.expect("queues within 10 s").unwrap();
+        app.update(ev);
+    }
+    let _ = cmd_tx.send(Command::Quit).await;
+    let _ = task.await;
+    assert!(app.queues.is_empty(), "Billing & Payments is in Finance: hidden");
+    let w = app.errors.iter().find(|e| e.severity == qtop::app::Severity::Warning).expect("a warning");
+    assert_eq!(w.diagnosis.cause, Cause::Division);
+    assert!(
+        w.diagnosis.summary.contains("'Billing*'") && w.diagnosis.summary.contains("Finance"),
+        "{}",
+        w.diagnosis.summary
+    );
+    assert!(w.diagnosis.fix.contains("OAuth client 'qtop home wallboard'"), "{}", w.diagnosis.fix);
+}

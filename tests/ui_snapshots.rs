@@ -348,6 +348,17 @@ fn refused_totals_leave_the_live_columns_alone() {
 }
 
 #[test]
+fn a_hidden_queue_warning_80x24() {
+    let mut app = live();
+    let mut queues: Vec<QueueInfo> = app.queues.iter().map(|r| r.info.clone()).collect();
+    queues.truncate(6);
+    app.update(Event::Monitor(MonitorEvent::Queues { queues, unmatched: vec!["Billing*".into()], at: app.now }));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("warn queue list") && screen.contains("no visible queue matches 'Billing*'"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
 fn no_visible_queues() {
     let mut app = base();
     app.update(Event::Monitor(MonitorEvent::Queues { queues: vec![], unmatched: vec!["Sales*".into()], at: app.now }));

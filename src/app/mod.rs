@@ -271,6 +271,8 @@ impl App {
             MonitorEvent::TokenReport(report) => {
                 self.knowledge.learn(&report);
                 self.token.on_report(report);
+                // Where the token may see queues is known now: say it for the missing ones.
+                self.warn_about_unmatched();
             }
             MonitorEvent::Queues { queues, unmatched, .. } => {
                 let mut rows: Vec<QueueRow> = queues
@@ -291,6 +293,7 @@ impl App {
                 self.queues = rows;
                 self.queues_loaded = true;
                 self.unmatched = unmatched;
+                self.warn_about_unmatched();
                 self.refresh_overrides();
                 if matches!(self.last_failure, Some((Activity::QueueList, _))) {
                     self.last_failure = None;
@@ -350,6 +353,31 @@ impl App {
     fn record_error(&mut self, activity: Activity, error: crate::genesys::client::ApiError, at: Timestamp) {
         self.errors.record(activity, error, at, &self.knowledge);
         // The log opens by itself on the first error, unless the user has chosen.
+        if !self.ui.error_log_touched {
+            self.ui.show_error_log = true;
+        }
+    }
+
+    /// One warning per queue selector that matched nothing visible, naming the divisions the
+    /// token can see queues in when the token pane has read them.
+    fn warn_about_unmatched(&mut self) {
+        self.errors.clear_warnings(&Activity::QueueList);
+        if self.unmatched.is_empty() {
+            return;
+        }
+        let held_in = self
+            .token
+            .needs
+            .iter()
+            .find(|n| n.endpoint == crate::genesys::catalog::EndpointId::RoutingQueues)
+            .and_then(|n| match &n.permission {
+                crate::genesys::token::Check::Yes(Some(note)) if note.contains("not ") => Some(note.clone()),
+                _ => None,
+            });
+        for selector in &self.unmatched {
+            let d = crate::diagnose::hidden_queue(selector, held_in.as_deref(), &self.knowledge);
+            self.errors.warn(Activity::QueueList, d, self.now);
+        }
         if !self.ui.error_log_touched {
             self.ui.show_error_log = true;
         }

@@ -604,6 +604,33 @@ fn unknown(f: &ErrorFacts) -> Diagnosis {
     )
 }
 
+/// A queue the user asked for that the API did not list. The API does not refuse: it leaves
+/// out queues in divisions the token cannot see. `held_in` says where the token holds
+/// `routing:queue:view`, when the token pane could read it ("Home only; not Finance").
+pub fn hidden_queue(selector: &str, held_in: Option<&str>, k: &Knowledge) -> Diagnosis {
+    let (who, where_) = holder(k);
+    let perms = "routing:queue:view and analytics:queueObservation:view";
+    let (summary, fix) = match held_in {
+        Some(held) => (
+            format!("no visible queue matches '{selector}'; routing:queue:view is held in {held}"),
+            format!(
+                "if the queue exists in another division, give {who} a role with {perms} in that division ({where_}); otherwise check the name"
+            ),
+        ),
+        None => (
+            format!("no visible queue matches '{selector}'"),
+            format!(
+                "check the name (names, globs and ids work); if it is right, the queue is in a division where {who} lacks routing:queue:view: add it there ({where_})"
+            ),
+        ),
+    };
+    let mut d = Diagnosis::new(Cause::Division, summary, fix);
+    d.missing = vec!["routing:queue:view".into()];
+    d.evidence.push("the queue list leaves out queues in divisions the token cannot see; it never says which".into());
+    d.endpoint = Some(catalog::spec(catalog::EndpointId::RoutingQueues));
+    d
+}
+
 /// Does a held permission (which may use `*` wildcards) cover the wanted one?
 pub fn permission_covers(held: &str, wanted: &str) -> bool {
     if held == "*" {

@@ -122,11 +122,15 @@ pub struct ClientDef {
     pub persona: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
-    /// How `--demo --as` signs in as this client persona: `client_credentials` (default), or
+    /// How `--demo --as` signs in as this client persona: `client_credentials` (default),
     /// `provided_token` (another tool gets a token and hands it over in
-    /// GENESYSCLOUD_ACCESS_TOKEN).
+    /// GENESYSCLOUD_ACCESS_TOKEN), or `other_region` (the right credentials sent to another
+    /// region's login host, where the client does not exist).
     #[serde(default)]
     pub demo_sign_in: Option<String>,
+    /// `--demo --as` runs the org with "Enforce scopes" turned on for this persona.
+    #[serde(default)]
+    pub demo_enforce_scopes: bool,
 }
 
 fn default_lifetime() -> u64 {
@@ -155,6 +159,9 @@ pub struct UserDef {
     pub client: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
+    /// `--demo --as` runs the org with "Enforce scopes" turned on for this persona.
+    #[serde(default)]
+    pub demo_enforce_scopes: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -289,6 +296,7 @@ pub struct OAuthClient {
     pub persona: Option<String>,
     pub description: Option<String>,
     pub demo_sign_in: Option<String>,
+    pub demo_enforce_scopes: bool,
 }
 
 impl OAuthClient {
@@ -318,6 +326,7 @@ pub struct User {
     pub persona: Option<String>,
     pub client: Option<usize>,
     pub description: Option<String>,
+    pub demo_enforce_scopes: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -502,6 +511,7 @@ impl Org {
                     persona: c.persona.clone(),
                     description: c.description.clone(),
                     demo_sign_in: c.demo_sign_in.clone(),
+                    demo_enforce_scopes: c.demo_enforce_scopes,
                 })
             })
             .collect::<Result<Vec<_>, OrgError>>()?;
@@ -528,6 +538,7 @@ impl Org {
                     persona: u.persona.clone(),
                     client,
                     description: u.description.clone(),
+                    demo_enforce_scopes: u.demo_enforce_scopes,
                 })
             })
             .collect::<Result<Vec<_>, OrgError>>()?;
