@@ -63,7 +63,7 @@ async fn persona_session(t: &TestSim, persona: &str) -> Arc<Session> {
         }
     };
     let session = Arc::new(session);
-    session.token().await.unwrap();
+    session.token().await.unwrap_or_else(|e| panic!("{persona}: {e}"));
     session
 }
 

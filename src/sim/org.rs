@@ -515,6 +515,14 @@ impl Org {
                 })
             })
             .collect::<Result<Vec<_>, OrgError>>()?;
+        for (i, c) in clients.iter().enumerate() {
+            if let Some(other) = clients[..i].iter().find(|o| o.id == c.id) {
+                return Err(bad(format!(
+                    "clients '{}' and '{}' share the id {}: ids must be unique",
+                    other.name, c.name, c.id
+                )));
+            }
+        }
         let users = f
             .users
             .iter()
@@ -759,5 +767,8 @@ queues = ["Nope"]
         assert!(e.contains("org.timezone"), "{e}");
         let e = Org::from_toml("[org]\nname='x'\nbogus=1").unwrap_err().to_string();
         assert!(e.contains("bogus"), "{e}");
+        let twins = "[org]\nname='x'\n[[clients]]\nname='a'\nid='1'\nsecret='s'\ngrants=[]\n[[clients]]\nname='b'\nid='1'\nsecret='s'\ngrants=[]\n";
+        let e = Org::from_toml(twins).unwrap_err().to_string();
+        assert!(e.contains("share the id 1"), "{e}");
     }
 }
