@@ -18,7 +18,7 @@ BIN=${QTOP:-target/release/qtop}
 OUT=${OUT:-screenshots}
 PORT=${PORT:-18089}
 SOCKET=qtop-shots-$$
-ORG_TZ=America/Chicago
+ORG_TZ=Europe/London
 FAKE_START="2026-11-25 10:30:00"
 
 if [[ ! -x $BIN ]]; then
@@ -80,12 +80,18 @@ shot() {
     local cfg
     cfg=$(mktemp)
     # An empty config: nothing from the user's own file leaks into the pictures.
-    local cmd=(env QTOP_CONFIG="$cfg" GENESYSCLOUD_OAUTHCLIENT_SECRET="${SECRET[$persona]}" LANG=C.UTF-8
-        "${FAKE[@]}" "$BIN" --base-url "http://127.0.0.1:$PORT" --client-id "${CLIENT_ID[$persona]}" "$@")
+    local cmd
+    if [[ $persona == demo:* ]]; then
+        # A demo persona (users sign in through the sim's login page; doctor runs too).
+        cmd=(env QTOP_CONFIG="$cfg" LANG=C.UTF-8 "${FAKE[@]}" "$BIN" --demo --as "${persona#demo:}" "$@")
+    else
+        cmd=(env QTOP_CONFIG="$cfg" GENESYSCLOUD_OAUTHCLIENT_SECRET="${SECRET[$persona]}" LANG=C.UTF-8
+            "${FAKE[@]}" "$BIN" --base-url "http://127.0.0.1:$PORT" --client-id "${CLIENT_ID[$persona]}" "$@")
+    fi
     tmux -L "$SOCKET" -f "$TMUX_CONF" new-session -d -s shot -x "$cols" -y "$rows" "$(printf '%q ' "${cmd[@]}")"
     # Wait for the first live numbers (or the first error), then a beat for the header.
     for _ in $(seq 60); do
-        tmux -L "$SOCKET" capture-pane -p -t shot | grep -qE "Live|Error|Auth failed" && break
+        tmux -L "$SOCKET" capture-pane -p -t shot | grep -qE "Live|Error|Auth failed|checks? (passed|refused)" && break
         sleep 0.1
     done
     sleep 1.2
@@ -117,7 +123,12 @@ shot wall-160x48 160x48 "" wallboard --wall
 shot wall-120x40 120x40 "" wallboard --wall
 shot wall-80x24 80x24 "" wallboard --wall
 shot ascii-80x24 80x24 "" wallboard --ascii --no-color
-# The token pane (t) and `qtop doctor` come from other branches: add their shots here
+# The token pane shows by default from 36 rows (main-120x40 has the wallboard's); a user's:
+shot token-supervisor-120x48 120x48 "" demo:supervisor
+shot errors-scope-120x40 120x40 "Tab Enter" demo:narrow-scopes
+shot doctor-no-observations-120x24 120x24 "" demo:no-observations doctor
+shot doctor-wrong-region-120x24 120x24 "" demo:wrong-region doctor
+shot doctor-home-division-120x24 120x24 "" demo:home-division doctor
 # once they are merged, e.g.  shot token-120x40 120x40 "t" wallboard
 if "$BIN" doctor --help >/dev/null 2>&1; then
     shot doctor-120x40 120x40 "" wallboard doctor

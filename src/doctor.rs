@@ -265,8 +265,32 @@ fn host_port(u: &reqwest::Url) -> String {
     }
 }
 
-/// The report for people: one line per check, the fix under each ✗.
+/// The report for people: one line per check, the fix under each ✗. With `width`, long
+/// lines wrap under their own text (a terminal); without, they stay whole (a pipe).
 pub fn render(r: &Report, ascii: bool) -> String {
+    render_width(r, ascii, None)
+}
+
+pub fn render_width(r: &Report, ascii: bool, width: Option<u16>) -> String {
+    let text = render_lines(r, ascii);
+    let Some(width) = width.map(usize::from).filter(|w| *w >= 40) else { return text };
+    let mut out = String::new();
+    for line in text.lines() {
+        // Check lines are "✓ name         detail"; the detail starts at column 15.
+        let (head, body) = match line.char_indices().nth(15) {
+            Some((i, _)) if line.starts_with(|c: char| !c.is_whitespace()) || line.starts_with("  ") => line.split_at(i),
+            _ => ("", line),
+        };
+        let indent = head.chars().count();
+        for (i, part) in crate::ui::format::wrap(body, width.saturating_sub(indent)).into_iter().enumerate() {
+            let lead = if i == 0 { head.to_string() } else { " ".repeat(indent) };
+            out.push_str(&format!("{lead}{part}\n"));
+        }
+    }
+    out
+}
+
+fn render_lines(r: &Report, ascii: bool) -> String {
     let mut out = format!("qtop doctor — {}\n", r.target);
     for c in &r.checks {
         let mark = match (c.status, ascii) {

@@ -73,7 +73,8 @@ async fn run_doctor(flags: GlobalArgs, args: DoctorArgs) -> Result<ExitCode, Str
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
     } else {
-        print!("{}", doctor::render(&report, config.ascii));
+        let width = std::io::stdout().is_terminal().then(|| ratatui::crossterm::terminal::size().ok()).flatten();
+        print!("{}", doctor::render_width(&report, config.ascii, width.map(|(w, _)| w)));
     }
     Ok(ExitCode::from(report.exit_code()))
 }

@@ -93,7 +93,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, index: usize, s
         width: area.width.saturating_sub(2),
         height: area.height.saturating_sub(2),
     };
-    f.render_widget(Clear, popup);
+    // The whole screen: a cell left uncovered at the edge would show the table behind.
+    f.render_widget(Clear, area);
     let title = format!(" error {} of {} ", index + 1, app.errors.len());
     let hint = if theme.ascii { " Esc close  Up/Down scroll " } else { " Esc close  ↑↓ scroll " };
     let block = Block::bordered()
