@@ -278,7 +278,9 @@ pub fn render_width(r: &Report, ascii: bool, width: Option<u16>) -> String {
     for line in text.lines() {
         // Check lines are "✓ name         detail"; the detail starts at column 15.
         let (head, body) = match line.char_indices().nth(15) {
-            Some((i, _)) if line.starts_with(|c: char| !c.is_whitespace()) || line.starts_with("  ") => line.split_at(i),
+            Some((i, _)) if line.starts_with(|c: char| !c.is_whitespace()) || line.starts_with("  ") => {
+                line.split_at(i)
+            }
             _ => ("", line),
         };
         let indent = head.chars().count();

@@ -15,6 +15,7 @@ use super::engine::{Engine, Ms, Presence};
 use super::errors::ApiFault;
 use super::observations::presence_id;
 use super::org::{Org, QueueSpec};
+use super::paging::Page;
 use super::server::{Shared, json};
 use crate::genesys::catalog::EndpointId;
 
@@ -77,18 +78,6 @@ pub fn queue_json(org: &Org, q: &QueueSpec) -> Value {
     v
 }
 
-fn parse_num(params: &HashMap<String, String>, key: &str, default: u32) -> Result<u32, ApiFault> {
-    match params.get(key) {
-        None => Ok(default),
-        Some(s) => s.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| {
-            ApiFault::invalid_value(
-                key,
-                format!("Value [{s}] is not valid for field type [Integer]. Allowable values are: positive integers"),
-            )
-        }),
-    }
-}
-
 /// `GET /api/v2/routing/queues`: queues in the divisions where the caller holds
 /// `routing:queue:view`, sorted by name, paged.
 pub async fn routing_queues(
@@ -99,8 +88,7 @@ pub async fn routing_queues(
     respond((|| {
         let org = &*shared.org_now();
         let visible = caller.require(org, EndpointId::RoutingQueues)?;
-        let page_size = parse_num(&params, "pageSize", 25)?.min(100);
-        let page_number = parse_num(&params, "pageNumber", 1)?;
+        let page = Page::from_query(&params)?;
         let name = params.get("name").map(|n| n.to_lowercase());
         let division = params.get("divisionId");
         let mut queues: Vec<&QueueSpec> = org
@@ -115,28 +103,7 @@ pub async fn routing_queues(
             .filter(|q| division.is_none_or(|d| &org.divisions[q.division].id == d))
             .collect();
         queues.sort_by_cached_key(|q| q.name.to_lowercase());
-        let total = queues.len() as u64;
-        let page_count = total.div_ceil(page_size as u64).max(1) as u32;
-        let start = ((page_number - 1) as usize).saturating_mul(page_size as usize);
-        let entities: Vec<Value> =
-            queues.iter().skip(start).take(page_size as usize).map(|q| queue_json(org, q)).collect();
-        let uri = |p: u32| format!("/api/v2/routing/queues?pageSize={page_size}&pageNumber={p}");
-        let mut body = json!({
-            "entities": entities,
-            "pageSize": page_size,
-            "pageNumber": page_number,
-            "total": total,
-            "pageCount": page_count,
-            "firstUri": uri(1),
-            "selfUri": uri(page_number),
-            "lastUri": uri(page_count),
-        });
-        if page_number < page_count {
-            body["nextUri"] = json!(uri(page_number + 1));
-        }
-        if page_number > 1 {
-            body["previousUri"] = json!(uri(page_number - 1));
-        }
+        let body = page.envelope("/api/v2/routing/queues", queues.len(), queues.iter().map(|q| queue_json(org, q)));
         Ok(json(body))
     })())
 }
@@ -210,8 +177,7 @@ pub async fn queue_members(
             return Err(ApiFault::not_found(&path));
         };
         let single: HashMap<String, String> = params.iter().cloned().collect();
-        let page_size = parse_num(&single, "pageSize", 25)?.min(100);
-        let page_number = parse_num(&single, "pageNumber", 1)?;
+        let page = Page::from_query(&single)?;
         let expand = multi(&params, "expand");
         if let Some(bad) = expand.iter().find(|e| !MEMBER_EXPANDS.contains(e)) {
             return Err(ApiFault::invalid_value(
@@ -251,28 +217,7 @@ pub async fn queue_members(
             }
             members.iter().map(|&m| member_json(org, e, &q.id, m, with_status, with_presence)).collect()
         });
-        let total = entities_all.len() as u64;
-        let page_count = total.div_ceil(page_size as u64).max(1) as u32;
-        let start = ((page_number - 1) as usize).saturating_mul(page_size as usize);
-        let entities: Vec<Value> = entities_all.into_iter().skip(start).take(page_size as usize).collect();
-        let uri = |p: u32| format!("{path}?pageSize={page_size}&pageNumber={p}");
-        let mut body = json!({
-            "entities": entities,
-            "pageSize": page_size,
-            "pageNumber": page_number,
-            "total": total,
-            "pageCount": page_count,
-            "firstUri": uri(1),
-            "selfUri": uri(page_number),
-            "lastUri": uri(page_count),
-        });
-        if page_number < page_count {
-            body["nextUri"] = json!(uri(page_number + 1));
-        }
-        if page_number > 1 {
-            body["previousUri"] = json!(uri(page_number - 1));
-        }
-        Ok(json(body))
+        Ok(json(page.envelope(&path, entities_all.len(), entities_all)))
     })())
 }
 

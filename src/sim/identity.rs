@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use super::authz::{Caller, Subject};
 use super::errors::ApiFault;
 use super::org::{Org, RoleGrant};
+use super::paging::Page;
 use super::server::{Shared, json};
 use crate::genesys::catalog::EndpointId;
 use crate::genesys::token::ALL_DIVISIONS;
@@ -237,45 +238,12 @@ pub async fn divisions(
     respond((|| {
         let org = &shared.org;
         caller.require(org, EndpointId::Divisions)?;
-        let num = |k: &str, d: u32| -> Result<u32, ApiFault> {
-            match params.get(k) {
-                None => Ok(d),
-                Some(s) => s.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| {
-                    ApiFault::invalid_value(k, format!("Value [{s}] is not valid for field type [Integer]"))
-                }),
-            }
-        };
-        let page_size = num("pageSize", 25)?.min(100);
-        let page_number = num("pageNumber", 1)?;
-        let total = org.divisions.len() as u64;
-        let page_count = total.div_ceil(page_size as u64).max(1) as u32;
-        let start = ((page_number - 1) as usize).saturating_mul(page_size as usize);
-        let entities: Vec<Value> = (0..org.divisions.len())
-            .skip(start)
-            .take(page_size as usize)
-            .map(|d| {
-                let mut v = division_ref(org, d);
-                v["homeDivision"] = json!(d == 0);
-                v
-            })
-            .collect();
-        let uri = |p: u32| format!("/api/v2/authorization/divisions?pageSize={page_size}&pageNumber={p}");
-        let mut body = json!({
-            "entities": entities,
-            "pageSize": page_size,
-            "pageNumber": page_number,
-            "total": total,
-            "pageCount": page_count,
-            "firstUri": uri(1),
-            "selfUri": uri(page_number),
-            "lastUri": uri(page_count),
+        let page = Page::from_query(&params)?;
+        let all = (0..org.divisions.len()).map(|d| {
+            let mut v = division_ref(org, d);
+            v["homeDivision"] = json!(d == 0);
+            v
         });
-        if page_number < page_count {
-            body["nextUri"] = json!(uri(page_number + 1));
-        }
-        if page_number > 1 {
-            body["previousUri"] = json!(uri(page_number - 1));
-        }
-        Ok(json(body))
+        Ok(json(page.envelope("/api/v2/authorization/divisions", org.divisions.len(), all)))
     })())
 }

@@ -18,6 +18,7 @@ pub mod login;
 pub mod oauth;
 pub mod observations;
 pub mod org;
+pub mod paging;
 pub mod query;
 pub mod server;
 pub mod staffing;

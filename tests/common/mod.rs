@@ -4,6 +4,8 @@
 use std::sync::Arc;
 
 use jiff::Timestamp;
+pub mod pty;
+
 use qtop::genesys::auth::{AuthMethod, Session};
 use qtop::genesys::client::{Client, ClientOptions};
 use qtop::genesys::regions;
