@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::shapes::{PAGING, USER, keys_within};
+
 use std::collections::BTreeSet;
 
 use common::{TestSim, start_sim};
@@ -17,47 +19,6 @@ const TOKEN_INFO: &[&str] =
     &["organization", "homeOrganization", "authorizedScope", "clonedUser", "dateTokenIdles", "OAuthClient"];
 const NAMED_REF: &[&str] = &["id", "name", "selfUri"];
 const TOKEN_CLIENT: &[&str] = &["id", "name", "organization"];
-/// `User` (SDK model).
-const USER: &[&str] = &[
-    "id",
-    "name",
-    "division",
-    "chat",
-    "department",
-    "email",
-    "primaryContactInfo",
-    "addresses",
-    "state",
-    "title",
-    "username",
-    "manager",
-    "images",
-    "version",
-    "certifications",
-    "biography",
-    "employerInfo",
-    "preferredName",
-    "routingStatus",
-    "presence",
-    "integrationPresence",
-    "conversationSummary",
-    "outOfOffice",
-    "geolocation",
-    "station",
-    "authorization",
-    "profileSkills",
-    "locations",
-    "groups",
-    "team",
-    "workPlanBidRanks",
-    "skills",
-    "languages",
-    "acdAutoAnswer",
-    "languagePreference",
-    "lastTokenIssued",
-    "dateLastLogin",
-    "selfUri",
-];
 const USER_AUTHORIZATION: &[&str] = &["roles", "unusedRoles", "permissions", "permissionPolicies"];
 const DOMAIN_ROLE: &[&str] = &["id", "name"];
 const AUTHZ_SUBJECT: &[&str] = &["id", "name", "grants", "version", "selfUri"];
@@ -85,27 +46,7 @@ const OAUTH_CLIENT: &[&str] = &[
     "selfUri",
 ];
 const ROLE_DIVISION: &[&str] = &["roleId", "divisionId"];
-const PAGING: &[&str] = &[
-    "entities",
-    "pageSize",
-    "pageNumber",
-    "total",
-    "pageCount",
-    "firstUri",
-    "selfUri",
-    "nextUri",
-    "previousUri",
-    "lastUri",
-];
 const OAUTH_ERROR: &[&str] = &["error", "description", "error_description"];
-
-fn keys_within(v: &Value, allowed: &[&str], what: &str) {
-    let obj = v.as_object().unwrap_or_else(|| panic!("{what} is not an object: {v}"));
-    for (k, val) in obj {
-        assert!(allowed.contains(&k.as_str()), "{what} has undocumented key '{k}': {v}");
-        assert!(!val.is_null(), "{what}.{k} is null: keys with no value are left out");
-    }
-}
 
 async fn get(token: &str, url: String) -> (u16, Value) {
     let resp = common::http().get(url).bearer_auth(token).send().await.unwrap();

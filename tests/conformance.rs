@@ -3,25 +3,14 @@
 
 mod common;
 
+use common::shapes::{ERROR_BODY, PAGING, USER, keys_within};
+
 use std::collections::BTreeSet;
 
 use common::start_sim;
 use qtop::genesys::models::{ErrorBody, OAuthErrorBody, ObservationResponse};
 use serde_json::{Value, json};
 
-const ERROR_BODY: &[&str] = &[
-    "message",
-    "code",
-    "status",
-    "entityId",
-    "entityName",
-    "messageWithParams",
-    "messageParams",
-    "contextId",
-    "details",
-    "errors",
-    "limit",
-];
 const OBS_TOP: &[&str] = &["systemToOrganizationMappings", "results"];
 const OBS_RESULT: &[&str] = &["group", "data"];
 const OBS_GROUP: &[&str] = &["queueId", "mediaType"];
@@ -64,26 +53,7 @@ const OBSERVATION_VALUE: &[&str] = &[
     "scoredAgents",
 ];
 const ROUTING_STATUSES: &[&str] = &["OFF_QUEUE", "IDLE", "INTERACTING", "NOT_RESPONDING", "COMMUNICATING"];
-const PAGING: &[&str] = &[
-    "entities",
-    "pageSize",
-    "pageNumber",
-    "total",
-    "pageCount",
-    "firstUri",
-    "selfUri",
-    "nextUri",
-    "previousUri",
-    "lastUri",
-];
 const MEDIA: &[&str] = &["voice", "callback", "chat", "email", "message"];
-
-fn keys_within(v: &Value, allowed: &[&str], what: &str) {
-    let obj = v.as_object().unwrap_or_else(|| panic!("{what} is not an object: {v}"));
-    for k in obj.keys() {
-        assert!(allowed.contains(&k.as_str()), "{what} has undocumented key '{k}': {v}");
-    }
-}
 
 async fn post(t: &common::TestSim, token: &str, path: &str, body: &Value) -> (u16, reqwest::header::HeaderMap, Value) {
     let resp = common::http().post(t.url(path)).bearer_auth(token).json(body).send().await.unwrap();
@@ -366,47 +336,6 @@ async fn every_response_has_a_correlation_id_and_a_date() {
 }
 
 const QUEUE_MEMBER: &[&str] = &["id", "name", "user", "ringNumber", "joined", "memberBy", "routingStatus", "selfUri"];
-const USER: &[&str] = &[
-    "id",
-    "name",
-    "division",
-    "chat",
-    "department",
-    "email",
-    "primaryContactInfo",
-    "addresses",
-    "state",
-    "title",
-    "username",
-    "manager",
-    "images",
-    "version",
-    "certifications",
-    "biography",
-    "employerInfo",
-    "preferredName",
-    "routingStatus",
-    "presence",
-    "integrationPresence",
-    "conversationSummary",
-    "outOfOffice",
-    "geolocation",
-    "station",
-    "authorization",
-    "profileSkills",
-    "locations",
-    "groups",
-    "team",
-    "workPlanBidRanks",
-    "skills",
-    "languages",
-    "acdAutoAnswer",
-    "languagePreference",
-    "lastTokenIssued",
-    "dateLastLogin",
-    "dateWelcomeSent",
-    "selfUri",
-];
 const USER_PRESENCE: &[&str] =
     &["id", "name", "source", "primary", "presenceDefinition", "message", "modifiedDate", "selfUri"];
 const PRESENCE_DEFINITION: &[&str] = &["id", "systemPresence", "selfUri"];

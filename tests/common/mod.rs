@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 pub mod pty;
+pub mod shapes;
 
 use qtop::genesys::auth::{AuthMethod, Session};
 use qtop::genesys::client::{Client, ClientOptions};
