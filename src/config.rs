@@ -519,8 +519,31 @@ mod tests {
     }
 
     #[test]
-    fn the_example_config_parses() {
+    fn the_example_config_resolves() {
         let text = include_str!("../config.example.toml");
-        parse_file(text, Path::new("config.example.toml")).unwrap();
+        let file = parse_file(text, Path::new("config.example.toml")).unwrap();
+        Config::resolve(file, None, &GlobalArgs::default(), &env()).unwrap();
+    }
+
+    #[test]
+    fn the_commented_examples_are_valid_too() {
+        // Uncomment every `# key = value` and `# [section]` line, as a user trying them would.
+        let text: String = include_str!("../config.example.toml")
+            .lines()
+            .map(|l| {
+                let body = l.strip_prefix("# ").unwrap_or(l);
+                let looks_like_setting = body.starts_with('[')
+                    || body
+                        .split_once(" = ")
+                        .is_some_and(|(k, _)| k.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+                if l.starts_with("# ") && looks_like_setting { body.split("  #").next().unwrap_or(body) } else { l }
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let text = text.replace("base_url = ", "# base_url = ").replace("login_url = ", "# login_url = ");
+        let text = text.replace("token_file = ", "# token_file = ").replace("secret_file = ", "# secret_file = ");
+        let file =
+            parse_file(&text, Path::new("config.example.toml (uncommented)")).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        Config::resolve(file, None, &GlobalArgs::default(), &env()).unwrap_or_else(|e| panic!("{e}"));
     }
 }
