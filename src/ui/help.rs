@@ -127,6 +127,16 @@ pub fn lines(app: &App, theme: &Theme, width: usize) -> Vec<Line<'static>> {
         "Connecting, Live (with data age), Stale, Error, Auth failed; FROZEN while f holds the screen",
         width,
     );
+
+    heading(&mut out, "Without the TUI", theme);
+    for (cmd, what) in [
+        ("qtop doctor", "check config, region, sign-in and every call qtop needs; the fix for each refusal"),
+        ("qtop explain", "diagnose a pasted error body, status line or forum snippet (corrects folklore)"),
+        ("qtop --demo --as", "a simulated org as another identity: no-observations, agent, home-division, ..."),
+        ("qtop sim", "the simulated org alone, for curl or a second qtop"),
+    ] {
+        entry(&mut out, cmd.into(), theme.key(), what, width);
+    }
     out
 }
 
