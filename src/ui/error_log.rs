@@ -26,6 +26,7 @@ fn head(e: &ErrorEntry, theme: &Theme) -> String {
     let time = e.last_seen.strftime("%H:%M:%S").to_string();
     let status = match (e.severity, e.status()) {
         (Severity::Warning, _) => "warn".to_string(),
+        (Severity::Info, _) => "info".to_string(),
         (_, Some(s)) => s.to_string(),
         (_, None) => "net".to_string(),
     };
@@ -70,6 +71,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bool) 
         let style = match e.severity {
             Severity::Error => theme.bad(),
             Severity::Warning => theme.warn(),
+            Severity::Info => theme.good(),
         };
         let head_style = if focused && is_sel { style.patch(theme.selected()) } else { style };
         lines.push(Line::from(Span::styled(fit(&head(e, theme), width, theme.ascii), head_style)));

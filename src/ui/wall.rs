@@ -104,10 +104,14 @@ fn waiting_message(app: &App, theme: &Theme) -> Option<String> {
     if app.queues_loaded && app.visible_len() > 0 {
         return None;
     }
+    let retrying = match app.retry_shown() {
+        Some(r) => format!("(retrying {}, attempt {})", header::countdown(app, r.next), r.attempt),
+        None => "(retrying)".to_string(),
+    };
     Some(match (&app.auth.phase, app.queues_loaded) {
-        (AuthPhase::Failed(why), _) => format!("Sign-in failed: {why} (retrying)"),
+        (AuthPhase::Failed(why), _) => format!("Sign-in failed: {why} {retrying}"),
         (_, false) => match &app.last_failure {
-            Some((_, why)) => format!("{why} (retrying)"),
+            Some((_, why)) => format!("{why} {retrying}"),
             None => format!("Connecting{}", theme.ellipsis()),
         },
         (_, true) if app.queues.is_empty() => "No queues visible to this token".to_string(),
@@ -161,18 +165,29 @@ fn draw_cards(f: &mut Frame, body: Rect, app: &App, theme: &Theme, shown: &[&Que
     }
 }
 
+/// Numbers never observed, or older than three refreshes, are dimmed.
 fn stale(app: &App, row: &QueueRow) -> bool {
-    app.ui.frozen.is_none() && row.age(app.now).is_none_or(|a| a > app.refresh * 3)
+    app.ui.frozen.is_none() && row.age(app.now).is_none_or(|a| a > app.stale_after())
+}
+
+/// ` ~12s` after the name of a row whose numbers are old (not for never-observed rows:
+/// their numbers read `-`).
+fn stale_marker(app: &App, row: &QueueRow) -> Option<String> {
+    super::queue_table::stale_age(app, row).map(super::queue_table::stale_marker)
 }
 
 fn draw_card(f: &mut Frame, area: Rect, app: &App, theme: &Theme, row: &QueueRow, cols: &[ColumnId]) {
     let worst = app.worst_level(row, cols);
-    let name_room = area.width.saturating_sub(8) as usize;
+    let marker = stale_marker(app, row);
+    let name_room = area.width.saturating_sub(8 + marker.as_ref().map_or(0, |m| m.chars().count() as u16)) as usize;
     let mut title = vec![Span::raw(" ")];
     if worst != Level::Normal {
         title.push(Span::styled(format!("{} ", theme.marker(worst)), theme.level(worst)));
     }
     title.push(Span::styled(fit(&row.info.name, name_room, theme.ascii), Style::new().add_modifier(Modifier::BOLD)));
+    if let Some(m) = marker {
+        title.push(Span::styled(m, theme.warn()));
+    }
     title.push(Span::raw(" "));
     let border = if worst == Level::Normal { theme.label() } else { theme.level(worst) };
     let block = Block::bordered().border_set(theme.border()).border_style(border).title(Line::from(title));
@@ -224,10 +239,14 @@ fn draw_table(f: &mut Frame, body: Rect, app: &App, theme: &Theme, shown: &[&Que
     .style(theme.column_header());
     let rows = shown.iter().map(|r| {
         let dim = stale(app, r);
-        let mut cells = vec![Cell::from(Span::styled(
-            fit(&r.info.name, name_w as usize, theme.ascii),
-            Style::new().add_modifier(Modifier::BOLD),
-        ))];
+        let marker = stale_marker(app, r);
+        let room = (name_w as usize).saturating_sub(marker.as_ref().map_or(0, |m| m.chars().count()));
+        let mut name =
+            vec![Span::styled(fit(&r.info.name, room, theme.ascii), Style::new().add_modifier(Modifier::BOLD))];
+        if let Some(m) = marker {
+            name.push(Span::styled(m, theme.warn()));
+        }
+        let mut cells = vec![Cell::from(Line::from(name))];
         for c in &cols {
             let level = app.level(r, c);
             let text = (c.text)(r, app.data_now()).unwrap_or_else(|| theme.unknown().to_string());
