@@ -344,3 +344,56 @@ async fn a_429_holds_every_request_until_retry_after_then_resumes() {
     assert!(after - refused <= 2, "qtop met {} 429s: it did not hammer", after - refused);
     w.stop().await;
 }
+
+/// A browser that signs the supervisor in the first time it is opened; later the person has
+/// walked away (the prompt must wait for them without holding up the screen).
+struct FirstTimeBrowser {
+    inner: qtop::demo::PersonaBrowser,
+    opened: std::sync::atomic::AtomicUsize,
+}
+
+impl qtop::genesys::browser::Opener for FirstTimeBrowser {
+    fn open(&self, url: &str) -> Result<(), String> {
+        if self.opened.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 { self.inner.open(url) } else { Ok(()) }
+    }
+}
+
+#[tokio::test]
+async fn a_revoked_user_token_asks_the_user_without_stopping_the_screen() {
+    use qtop::genesys::auth::{AuthPhase, PkceMode, PkceSettings};
+    use qtop::sim::org::Persona;
+    let t = sim().await;
+    let Some(Persona::User(u)) = t.org.persona("supervisor") else { panic!("no supervisor") };
+    let user = t.org.users[u].clone();
+    let client_id = t.org.clients[user.client.unwrap()].id.clone();
+    let browser = Arc::new(FirstTimeBrowser {
+        inner: qtop::demo::PersonaBrowser::new(&user.email, &user.password),
+        opened: Default::default(),
+    });
+    let settings = PkceSettings { client_id, redirect_port: 0, mode: PkceMode::Loopback, cache: None };
+    let session = Arc::new(Session::new(t.client(), AuthMethod::Pkce(settings)).with_opener(browser));
+    let mut w = Watch::start(session, t.org.timezone.clone(), REFRESH, watch::tuning());
+    assert!(w.until(RECOVER, fresh).await, "{:?}", w.app.health());
+    // The access token and the refresh token both revoked: only the person can help.
+    t.sim.shared.grants.lock().unwrap().revoke_refresh(|_| true);
+    fault_on(&t, json!({"fault": "revoke"})).await;
+    assert!(w.until(RECOVER, |a| matches!(a.auth.phase, AuthPhase::AwaitingUser(_))).await, "{:?}", w.app.auth.phase);
+    // The screen keeps going: the clock ticks, the old numbers stay and turn stale, the
+    // header says why.
+    assert!(w.until(RECOVER, |a| matches!(a.health(), Health::AuthFailed(_))).await, "{:?}", w.app.health());
+    assert!(w.app.queues.iter().all(|r| r.numbers.is_some()), "last good data stays on screen");
+    let AuthPhase::AwaitingUser(prompt) = w.app.auth.phase.clone() else { unreachable!() };
+    // The supervisor comes back and signs in in the browser.
+    let url = reqwest::Url::parse(&prompt.authorize_url).unwrap();
+    let mut form: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    form.extend([("username".into(), user.email.clone()), ("password".into(), user.password.clone())]);
+    form.push(("consent".into(), "allow".into()));
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let resp = http.post(t.url("/oauth/authorize")).form(&form).send().await.unwrap();
+    let back = resp.headers()["location"].to_str().unwrap().to_string();
+    let callback = tokio::spawn(async move { reqwest::get(back).await.map(|r| r.status().as_u16()) });
+    assert!(w.until(RECOVER, fresh).await, "{:?}", w.app.health());
+    assert_eq!(w.app.auth.phase, AuthPhase::SignedIn);
+    assert_eq!(callback.await.unwrap().unwrap(), 200);
+    w.stop().await;
+}

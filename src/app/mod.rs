@@ -247,7 +247,14 @@ impl App {
     /// How the live data is doing, frozen screen or not.
     pub fn live_health(&self) -> Health {
         if let AuthPhase::Failed(why) = &self.auth.phase {
-            return Health::AuthFailed(why.clone());
+            // The diagnosis' words when there is one ("client id/secret refused (or wrong
+            // region)"), else the session's.
+            return Health::AuthFailed(self.last_cause.clone().unwrap_or_else(|| why.clone()));
+        }
+        // A user token died and only the person can sign in again: say so once the numbers
+        // stop (while they still flow, a prompt is just someone pressing `a`).
+        if matches!(self.auth.phase, AuthPhase::AwaitingUser(_)) && self.last_update.is_some() && !self.fresh() {
+            return Health::AuthFailed("sign in again: the sign-in prompt is open".into());
         }
         if let Some(r) = self.retries.iter().find(|r| r.rate_limited && r.next > self.now) {
             return Health::RateLimited { until: r.next };

@@ -17,6 +17,8 @@ pub fn short_request(e: &ErrorEntry) -> String {
         Some(err) => format!("{} {}", err.request.method, err.request.path.trim_start_matches("/api/v2/")),
         None => match e.activity {
             crate::event::Activity::QueueList => "queue list".into(),
+            crate::event::Activity::Observations => "live numbers".into(),
+            crate::event::Activity::Totals => "today's totals".into(),
             _ => "monitor".into(),
         },
     }

@@ -81,10 +81,17 @@ fn parts(app: &App, theme: &Theme) -> Vec<Part> {
     out
 }
 
-/// `● Live 2s`: the status word (never colour alone), the age of the data, and for trouble
-/// when the next try is and why. The full form, as the wall shows it.
-pub fn health(app: &App, theme: &Theme) -> Vec<Span<'static>> {
-    status(app, &app.live_health(), theme, Detail::Full)
+/// The fullest form of the status that fits in `room` columns (the wall's top line).
+pub fn health_within(app: &App, theme: &Theme, room: usize) -> Vec<Span<'static>> {
+    let health = app.live_health();
+    let width = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
+    for detail in [Detail::Full, Detail::Medium] {
+        let spans = status(app, &health, theme, detail);
+        if width(&spans) <= room {
+            return spans;
+        }
+    }
+    status(app, &health, theme, Detail::Compact)
 }
 
 /// `in 8s`, or `now` once the moment has come (the retry is on its way).
@@ -150,9 +157,8 @@ fn status(app: &App, health: &Health, theme: &Theme, detail: Detail) -> Vec<Span
             ("Rate limited", theme.bad(), rest)
         }
         Health::AuthFailed(why) => {
-            let why = app.last_cause.clone().unwrap_or_else(|| why.clone());
             let rest = match app.retry_shown() {
-                Some(r) => retrying(r.next, r.attempt, &why),
+                Some(r) => retrying(r.next, r.attempt, why),
                 None => pick(format!(": {why}"), format!(": {why}"), String::new()),
             };
             ("Auth failed", theme.bad(), rest)
@@ -166,7 +172,7 @@ fn status(app: &App, health: &Health, theme: &Theme, detail: Detail) -> Vec<Span
     vec![Span::styled(format!("{dot} {word}"), style), Span::styled(rest, theme.label())]
 }
 
-fn build(parts: &[Part], theme: &Theme, labels: bool, detail: Detail) -> Line<'static> {
+fn build(parts: &[&Part], theme: &Theme, labels: bool, detail: Detail) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
     for (i, p) in parts.iter().enumerate() {
         if i > 0 {
@@ -185,21 +191,26 @@ fn build(parts: &[Part], theme: &Theme, labels: bool, detail: Detail) -> Line<'s
     Line::from(spans)
 }
 
-/// Fit the header: drop label words, then shorten the status, then drop the least important
-/// parts.
+fn weakest(parts: &[&Part]) -> Option<(usize, u8)> {
+    parts.iter().enumerate().min_by_key(|(_, p)| p.keep).map(|(i, p)| (i, p.keep))
+}
+
+/// Fit the header: drop label words, then the budget (it goes before the status loses the
+/// words of its countdown), then shorten the status to its compact form, then drop the least
+/// important parts.
 pub fn line(app: &App, theme: &Theme, width: u16) -> Line<'static> {
     let fits = |l: &Line| l.width() <= width as usize;
-    let mut parts = parts(app, theme);
+    let all = parts(app, theme);
+    let every: Vec<&Part> = all.iter().collect();
     for detail in [Detail::Full, Detail::Medium] {
         for labels in [true, false] {
-            let l = build(&parts, theme, labels, detail);
+            let l = build(&every, theme, labels, detail);
             if fits(&l) {
                 return l;
             }
         }
     }
-    // The budget's note and count go before the status is cut to a few characters.
-    let weakest = |parts: &[Part]| parts.iter().enumerate().min_by_key(|(_, p)| p.keep).map(|(i, p)| (i, p.keep));
+    let mut parts = every.clone();
     while let Some((i, keep)) = weakest(&parts)
         && keep < KEEP_OVER_COMPACT_STATUS
     {
@@ -209,13 +220,18 @@ pub fn line(app: &App, theme: &Theme, width: u16) -> Line<'static> {
             return l;
         }
     }
+    let mut parts = every;
+    let labelled = build(&parts, theme, true, Detail::Compact);
+    if fits(&labelled) {
+        return labelled;
+    }
     loop {
         let compact = build(&parts, theme, false, Detail::Compact);
         if fits(&compact) || parts.len() <= 2 {
             return compact;
         }
-        let weakest = parts.iter().enumerate().min_by_key(|(_, p)| p.keep).map(|(i, _)| i).expect("non-empty");
-        parts.remove(weakest);
+        let (i, _) = weakest(&parts).expect("non-empty");
+        parts.remove(i);
     }
 }
 

@@ -84,7 +84,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let plan = plan(body, cols, rows.len(), app.settings.wall.big_digits);
     let pages = rows.len().div_ceil(plan.per_page()).max(1);
     let page = page(app, pages);
-    f.render_widget(Paragraph::new(header_line(app, theme, page, pages)), head);
+    f.render_widget(Paragraph::new(header_line(app, theme, page, pages, head.width)), head);
 
     if let Some(msg) = waiting_message(app, theme) {
         let [_, mid, _] =
@@ -119,7 +119,7 @@ fn waiting_message(app: &App, theme: &Theme) -> Option<String> {
     })
 }
 
-fn header_line(app: &App, theme: &Theme, page: usize, pages: usize) -> Line<'static> {
+fn header_line(app: &App, theme: &Theme, page: usize, pages: usize, width: u16) -> Line<'static> {
     let clock = app.now.to_zoned_datetime(app.timezone.clone()).strftime("%H:%M:%S").to_string();
     let sep = Span::styled(format!(" {} ", theme.sep()), theme.dim());
     let mut spans = vec![Span::raw(" "), Span::styled("qtop", theme.title()), sep.clone()];
@@ -127,15 +127,20 @@ fn header_line(app: &App, theme: &Theme, page: usize, pages: usize) -> Line<'sta
     spans.push(sep.clone());
     spans.push(Span::styled(clock, Style::new().add_modifier(Modifier::BOLD)));
     spans.push(sep.clone());
-    spans.extend(header::health(app, theme));
+    let mut tail = vec![];
     if let Some(v) = app.active_view() {
-        spans.push(sep.clone());
-        spans.push(Span::raw(format!("view {}", v.name)));
+        tail.push(sep.clone());
+        tail.push(Span::raw(format!("view {}", v.name)));
     }
     if pages > 1 {
-        spans.push(sep);
-        spans.push(Span::raw(format!("page {}/{pages}", page + 1)));
+        tail.push(sep);
+        tail.push(Span::raw(format!("page {}/{pages}", page + 1)));
     }
+    // The status gets what the clock, view and page leave: its long form on a wide wall,
+    // `Reconnecting in 8s #4` on a narrow one.
+    let used: usize = spans.iter().chain(tail.iter()).map(Span::width).sum();
+    spans.extend(header::health_within(app, theme, (width as usize).saturating_sub(used)));
+    spans.extend(tail);
     Line::from(spans)
 }
 
