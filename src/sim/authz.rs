@@ -209,6 +209,8 @@ pub struct RateLimiter {
     /// `Retry-After` is seconds, not a minute.
     pub window: Duration,
     sliding: HashMap<String, VecDeque<Instant>>,
+    /// Every token together: what one caller sends when its tokens come and go.
+    everyone: VecDeque<Instant>,
     stats: LimiterStats,
 }
 
@@ -218,6 +220,7 @@ impl Default for RateLimiter {
             windows: HashMap::new(),
             window: Duration::from_secs(60),
             sliding: HashMap::new(),
+            everyone: VecDeque::new(),
             stats: LimiterStats::default(),
         }
     }
@@ -232,6 +235,8 @@ pub struct LimiterStats {
     pub refused: u64,
     /// The most requests one token made in any sliding minute.
     pub max_per_minute: u32,
+    /// The most requests all tokens together made in any sliding minute.
+    pub max_per_minute_all: u32,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -271,9 +276,15 @@ impl RateLimiter {
             q.pop_front();
         }
         q.push_back(now);
+        let n = q.len() as u32;
+        while self.everyone.front().is_some_and(|t| *t + minute <= now) {
+            self.everyone.pop_front();
+        }
+        self.everyone.push_back(now);
+        self.stats.max_per_minute_all = self.stats.max_per_minute_all.max(self.everyone.len() as u32);
         self.stats.requests += 1;
         self.stats.refused += u64::from(refused);
-        self.stats.max_per_minute = self.stats.max_per_minute.max(q.len() as u32);
+        self.stats.max_per_minute = self.stats.max_per_minute.max(n);
     }
 
     pub fn stats(&self) -> LimiterStats {

@@ -114,19 +114,29 @@ pub mod watch {
 
     impl Watch {
         pub fn start(session: Arc<Session>, tz: jiff::tz::TimeZone, refresh: Duration, tuning: Tuning) -> Watch {
+            Watch::start_with(session, tz, refresh, refresh * 3, tuning)
+        }
+
+        pub fn start_with(
+            session: Arc<Session>,
+            tz: jiff::tz::TimeZone,
+            refresh: Duration,
+            totals_refresh: Duration,
+            tuning: Tuning,
+        ) -> Watch {
             let (ev_tx, events) = mpsc::channel(1024);
             let (commands, cmd_rx) = mpsc::channel(16);
             let monitor = Monitor {
                 session: session.clone(),
                 refresh,
-                totals_refresh: refresh * 3,
+                totals_refresh,
                 timezone: tz.clone(),
                 selectors: vec![],
                 events: ev_tx,
             };
             let task = tokio::spawn(monitor.run_with(cmd_rx, tuning));
             let mut app = App::new("sim".into(), session.method().grant(), refresh, Timestamp::now());
-            app.totals_refresh = refresh * 3;
+            app.totals_refresh = totals_refresh;
             app.timezone = tz;
             Watch { app, events, commands, task, reports: 0, retrying_events: 0 }
         }
