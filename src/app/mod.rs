@@ -260,9 +260,9 @@ impl App {
             return Health::RateLimited { until: r.next };
         }
         // Holding back to stay under the limit (a lower one was just learned): not a failure,
-        // and it ends by itself. Only worth saying once the numbers are no longer fresh.
+        // and it ends by itself. Worth saying once a planned round is overdue because of it.
         if let Some(until) = self.budget_resume.filter(|u| *u > self.now)
-            && !self.fresh()
+            && self.last_update.is_none_or(|t| self.since(t) > self.live_every())
         {
             return Health::RateLimited { until };
         }
@@ -688,6 +688,24 @@ mod tests {
         assert_eq!(e.severity, Severity::Info);
         assert!(e.diagnosis.summary.starts_with("access restored: live numbers"), "{}", e.diagnosis.summary);
         assert!(observed(&mut a, "2026-11-25T10:00:04Z").is_empty());
+    }
+
+    #[test]
+    fn waiting_for_room_in_the_budget_is_rate_limited_once_a_round_is_overdue() {
+        let mut a = app();
+        observed(&mut a, "2026-11-25T10:00:00Z");
+        a.update(Event::Monitor(MonitorEvent::Budget {
+            used: 33,
+            allowed: 20,
+            resume: Some(t("2026-11-25T10:00:30Z")),
+        }));
+        a.update(Event::Tick(t("2026-11-25T10:00:00.5Z")));
+        assert_eq!(a.health(), Health::Live);
+        a.update(Event::Tick(t("2026-11-25T10:00:02Z")));
+        assert_eq!(a.health(), Health::RateLimited { until: t("2026-11-25T10:00:30Z") });
+        a.update(Event::Monitor(MonitorEvent::Budget { used: 12, allowed: 20, resume: None }));
+        observed(&mut a, "2026-11-25T10:00:02Z");
+        assert_eq!(a.health(), Health::Live);
     }
 
     #[test]
