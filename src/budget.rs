@@ -198,7 +198,7 @@ struct Shared {
     rate: RateBudget,
     /// A 429's `Retry-After`: nothing is sent with this token before then.
     held_until: Option<Instant>,
-    /// Requests that waited for room (for the log and the soak report).
+    /// Requests that had to wait for room (the soak reports it).
     waited: u64,
 }
 

@@ -57,6 +57,8 @@ struct Report {
     max_per_minute_all: u32,
     faults: Vec<(String, f64)>,
     sign_ins: u32,
+    /// Requests that waited in qtop's budget for room instead of going out.
+    waited: u64,
     rss_kb: Vec<(&'static str, u64, u64)>,
     panics: usize,
 }
@@ -166,7 +168,8 @@ async fn soak(cfg: Soak) -> Report {
         org: org.clone(),
     };
     let tuning = Tuning { relist_every: Duration::from_secs(60), ..Tuning::default() };
-    let mut w = Watch::start_with(t.session("wallboard"), org.timezone.clone(), REFRESH, TOTALS, tuning);
+    let session = t.session("wallboard");
+    let mut w = Watch::start_with(session.clone(), org.timezone.clone(), REFRESH, TOTALS, tuning);
     assert!(w.until(Duration::from_secs(60), |a| recovered(a, true)).await, "never live: {:?}", w.app.health());
 
     let mut rng = StdRng::seed_from_u64(cfg.seed);
@@ -216,6 +219,7 @@ async fn soak(cfg: Soak) -> Report {
     report.max_per_minute = stats.max_per_minute;
     report.max_per_minute_all = stats.max_per_minute_all;
     report.sign_ins = w.app.auth.sign_ins;
+    report.waited = session.budget().waited();
     report.real_secs = began.elapsed().as_secs_f64();
     let now: Timestamp = t.sim.shared.now();
     report.simulated_hours = now.duration_since(start).as_secs_f64() / 3600.0;
@@ -232,6 +236,7 @@ fn print_report(r: &Report) {
         r.requests, r.max_per_minute, r.max_per_minute_all
     );
     println!("  429s: {} in all, {} outside rate-limit faults", r.refused_429, r.refused_429_outside_rate_limit);
+    println!("  requests held back by qtop's budget until there was room: {}", r.waited);
     println!("  sign-ins {}; panics {}", r.sign_ins, r.panics);
     let mut kinds: Vec<&str> = r.faults.iter().map(|(k, _)| k.as_str()).collect();
     kinds.sort();
