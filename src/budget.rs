@@ -3,6 +3,7 @@
 //! stretching the slower data first — and refuses to send past it.
 
 use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -11,6 +12,12 @@ use crate::genesys::client::RateHeaders;
 
 pub const DEFAULT_ALLOWED: u32 = 300;
 pub const WINDOW: Duration = Duration::from_secs(60);
+/// Requests are remembered this much longer than the window: the server starts its window
+/// when a request arrives, a moment after qtop counted it as sent.
+const GUARD: Duration = Duration::from_secs(1);
+/// Share of the allowed rate polling may never touch: it is for sign-in follow-ups, the queue
+/// list, the `r` key and the detail views.
+pub const POLL_RESERVE_SHARE: f64 = 0.1;
 /// Share of the budget planned for polling; the rest is kept for sign-in, queue lists, the
 /// `r` key and the detail views.
 pub const PLAN_SHARE: f64 = 0.8;
@@ -22,8 +29,10 @@ pub const SLOWEST: Duration = Duration::from_secs(300);
 pub struct Plan {
     pub live_every: Duration,
     pub slow_every: Duration,
-    /// Why the plan differs from what was asked, for the header and the log.
+    /// Why the plan differs from what was asked, for the log and the help.
     pub note: Option<String>,
+    /// The same in a few words for the header: `totals every 90s`.
+    pub short: Option<String>,
 }
 
 /// Requests per minute a poller makes: `batches` requests every `every`.
@@ -45,7 +54,7 @@ pub fn plan(
     let live = per_minute(live_batches, live_every);
     let slow = per_minute(slow_batches, slow_every);
     if live + slow <= budget {
-        return Plan { live_every, slow_every, note: None };
+        return Plan { live_every, slow_every, note: None, short: None };
     }
     // Stretch the slower data into what live polling leaves, but not beyond SLOWEST.
     let slowest_rate = per_minute(slow_batches, SLOWEST);
@@ -60,6 +69,7 @@ pub fn plan(
                 stretched.as_secs(),
                 slow_every.as_secs()
             )),
+            short: Some(format!("totals every {}s", stretched.as_secs())),
         };
     }
     let live_stretched = secs_ceil(live_batches as f64 * 60.0 / (budget - slowest_rate)).max(live_every);
@@ -73,6 +83,7 @@ pub fn plan(
             live_every.as_secs(),
             slow_stretched.as_secs()
         )),
+        short: Some(format!("live every {}s, totals {}s", live_stretched.as_secs(), slow_stretched.as_secs())),
     }
 }
 
@@ -102,7 +113,7 @@ impl RateBudget {
     }
 
     fn expire(&mut self, now: Instant) {
-        while self.sent.front().is_some_and(|t| now.duration_since(*t) >= WINDOW) {
+        while self.sent.front().is_some_and(|t| now.duration_since(*t) >= WINDOW + GUARD) {
             self.sent.pop_front();
         }
     }
@@ -122,13 +133,40 @@ impl RateBudget {
     /// Take one request from the budget, or say how long until one is free. `reserve` keeps
     /// that many requests back for more important calls.
     pub fn try_take(&mut self, now: Instant, reserve: u32) -> Result<(), Duration> {
+        match self.wait_for(now, reserve) {
+            None => {
+                self.sent.push_back(now);
+                Ok(())
+            }
+            Some(wait) => Err(wait),
+        }
+    }
+
+    /// How long until a request may go, or `None` when one may go now (nothing is taken).
+    pub fn wait_for(&mut self, now: Instant, reserve: u32) -> Option<Duration> {
         let limit = self.allowed.saturating_sub(reserve).max(1);
         if self.used(now) < limit {
-            self.sent.push_back(now);
-            return Ok(());
+            return None;
         }
-        let oldest = self.sent.front().copied().unwrap_or(now);
-        Err(WINDOW.saturating_sub(now.duration_since(oldest)).max(Duration::from_millis(100)))
+        // Free again when our oldest request leaves the window, or when the server's window
+        // (which said it was fuller) resets, whichever comes first.
+        let ours = self.sent.front().map(|t| (WINDOW + GUARD).saturating_sub(now.duration_since(*t)));
+        let servers = self.server_reset_in(now);
+        let wait = match (ours, servers) {
+            (Some(a), Some(b)) if (self.sent.len() as u32) < limit => b.min(a),
+            (Some(a), _) => a,
+            (None, Some(b)) => b,
+            (None, None) => WINDOW,
+        };
+        Some(wait.max(Duration::from_millis(100)))
+    }
+
+    /// While the server's last count is current: how long until its window resets.
+    fn server_reset_in(&self, now: Instant) -> Option<Duration> {
+        let (r, at) = self.server?;
+        let reset = Duration::from_secs(r.reset_secs.max(1) as u64);
+        let gone = now.duration_since(at);
+        (gone < reset).then(|| reset - gone)
     }
 
     /// Learn from `inin-ratelimit-*` headers (the limit may differ from 300).
@@ -137,6 +175,119 @@ impl RateBudget {
             self.allowed = rate.allowed;
         }
         self.server = Some((rate, now));
+    }
+}
+
+/// Who is asking. Polling gives way: it never takes the last [`POLL_RESERVE_SHARE`] of the
+/// budget, so a key press, the queue list or a detail view always finds room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    Poll,
+    Other,
+}
+
+/// What the header shows: requests in the last minute against the allowed rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BudgetUse {
+    pub used: u32,
+    pub allowed: u32,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    rate: RateBudget,
+    /// A 429's `Retry-After`: nothing is sent with this token before then.
+    held_until: Option<Instant>,
+    /// Requests that had to wait for room (the soak reports it).
+    waited: u64,
+}
+
+/// The per-token request budget every API call through the session draws from, shared by
+/// all pollers (cheap to clone).
+#[derive(Debug, Clone, Default)]
+pub struct Budget(Arc<Mutex<Shared>>);
+
+impl Budget {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Shared> {
+        // A panic elsewhere while holding the lock leaves counts that are still usable.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Take one request from the budget, or say how long until one may be free.
+    pub fn try_acquire(&self, priority: Priority, now: Instant) -> Result<(), Duration> {
+        let mut s = self.lock();
+        if let Some(until) = s.held_until {
+            if until > now {
+                return Err(until - now);
+            }
+            s.held_until = None;
+        }
+        let reserve = match priority {
+            Priority::Poll => ((s.rate.allowed() as f64 * POLL_RESERVE_SHARE).ceil() as u32).max(1),
+            Priority::Other => 0,
+        };
+        s.rate.try_take(now, reserve)
+    }
+
+    /// How long until polling may send again (a 429's hold or a full budget); `None` when
+    /// it may send now. Nothing is taken.
+    pub fn poll_wait(&self) -> Option<Duration> {
+        let now = Instant::now();
+        let mut s = self.lock();
+        if let Some(until) = s.held_until.filter(|u| *u > now) {
+            return Some(until - now);
+        }
+        let reserve = ((s.rate.allowed() as f64 * POLL_RESERVE_SHARE).ceil() as u32).max(1);
+        s.rate.wait_for(now, reserve)
+    }
+
+    /// Wait for room, then take it. Cancel-safe: nothing is taken until it returns.
+    pub async fn acquire(&self, priority: Priority) {
+        let mut waited = false;
+        loop {
+            match self.try_acquire(priority, Instant::now()) {
+                Ok(()) => break,
+                Err(wait) => {
+                    waited = true;
+                    // Short naps: a higher limit learned meanwhile frees room sooner.
+                    tokio::time::sleep(wait.min(Duration::from_secs(1))).await;
+                }
+            }
+        }
+        if waited {
+            self.lock().waited += 1;
+        }
+    }
+
+    /// Learn from a response's `inin-ratelimit-*` headers.
+    pub fn observe(&self, rate: RateHeaders) {
+        self.lock().rate.observe(rate, Instant::now());
+    }
+
+    /// A 429 said to come back after `wait`: hold every request until then.
+    pub fn hold(&self, wait: Duration) {
+        let until = Instant::now() + wait;
+        let mut s = self.lock();
+        s.held_until = Some(s.held_until.map_or(until, |u| u.max(until)));
+    }
+
+    pub fn held_until(&self) -> Option<Instant> {
+        self.lock().held_until.filter(|u| *u > Instant::now())
+    }
+
+    pub fn allowed(&self) -> u32 {
+        self.lock().rate.allowed()
+    }
+
+    pub fn usage(&self) -> BudgetUse {
+        let mut s = self.lock();
+        let allowed = s.rate.allowed();
+        BudgetUse { used: s.rate.used(Instant::now()), allowed }
+    }
+
+    /// How many requests had to wait for room so far.
+    pub fn waited(&self) -> u64 {
+        self.lock().waited
     }
 }
 
@@ -201,5 +352,41 @@ mod tests {
         assert!(b.try_take(now, 5).is_err());
         tokio::time::advance(S(21)).await;
         assert_eq!(b.used(Instant::now()), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn polling_leaves_a_reserve_and_a_hold_stops_everyone() {
+        let b = Budget::default();
+        b.observe(RateHeaders { count: 0, allowed: 20, reset_secs: 60 });
+        let now = Instant::now();
+        let polls = (0..30).filter(|_| b.try_acquire(Priority::Poll, now).is_ok()).count();
+        assert_eq!(polls, 18, "polling stops short of the last tenth");
+        assert!(b.try_acquire(Priority::Other, now).is_ok(), "the reserve is there for the rest");
+        assert_eq!(b.usage(), BudgetUse { used: 19, allowed: 20 });
+        tokio::time::advance(S(62)).await;
+        b.hold(S(5));
+        assert!(b.try_acquire(Priority::Other, Instant::now()).is_err());
+        tokio::time::advance(S(5)).await;
+        assert!(b.try_acquire(Priority::Poll, Instant::now()).is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn acquire_waits_for_room_instead_of_sending() {
+        let b = Budget::default();
+        b.observe(RateHeaders { count: 0, allowed: 2, reset_secs: 60 });
+        b.acquire(Priority::Other).await;
+        b.acquire(Priority::Other).await;
+        let started = Instant::now();
+        b.acquire(Priority::Other).await;
+        assert!(started.elapsed() >= WINDOW, "{:?}", started.elapsed());
+        assert_eq!(b.waited(), 1);
+    }
+
+    #[test]
+    fn a_stretched_plan_says_so_in_a_few_words() {
+        let p = plan(20, 1, S(1), 1, S(30));
+        assert_eq!(p.short.as_deref(), Some("live every 4s, totals 300s"));
+        let p = plan(240, 3, S(1), 3, S(10));
+        assert!(p.short.unwrap().starts_with("totals every "));
     }
 }

@@ -1,6 +1,7 @@
 //! What flows into the app (events) and out of it (commands).
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use jiff::Timestamp;
 use ratatui::crossterm::event::KeyEvent;
@@ -36,7 +37,7 @@ pub struct QueueInfo {
 }
 
 /// Which part of the monitor's work an error interrupted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Activity {
     SignIn,
     QueueList,
@@ -83,12 +84,42 @@ pub enum MonitorEvent {
     },
     /// What the API said about the current token (identity, scopes, roles).
     TokenReport(Box<TokenReport>),
+    /// A poller failed for a passing reason and waits before trying again: the next attempt
+    /// is at `next` (the app counts down to it). Cleared by that poller's next success.
+    Retrying {
+        activity: Activity,
+        attempt: u32,
+        next: Timestamp,
+        /// A 429's `Retry-After`: the whole token waits, not just this poller.
+        rate_limited: bool,
+    },
+    /// How often each kind of data is fetched now, after fitting the rate budget.
+    Plan(PollPlan),
+    /// Requests sent with this token in the last minute, against the allowed rate; `resume`
+    /// when polling must wait for room (a lower limit was learned, or a 429's hold).
+    Budget {
+        used: u32,
+        allowed: u32,
+        resume: Option<Timestamp>,
+    },
     /// Answer to [`Command::FetchMembers`].
     Members {
         queue_id: String,
         result: Result<Vec<Member>, Box<ApiError>>,
         at: Timestamp,
     },
+}
+
+/// The pollers' intervals as planned against the rate budget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollPlan {
+    pub live_every: Duration,
+    pub totals_every: Duration,
+    pub allowed: u32,
+    /// A few words when the plan is slower than configured (`totals every 90s`).
+    pub short: Option<String>,
+    /// The whole story, for the help screen and the log.
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,4 +134,6 @@ pub enum Command {
     CancelSignIn,
     /// Fetch a queue's members and their routing status (queue detail).
     FetchMembers(String),
+    /// Ask the API about the token again (access changed mid-run: the token pane must follow).
+    InspectToken,
 }

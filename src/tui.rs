@@ -86,8 +86,18 @@ pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> 
         app.update(Event::Resize(size.width, size.height));
     }
 
+    // Debug builds only: a deliberate panic after this many milliseconds, so a test can prove
+    // the terminal comes back from one (release builds ignore it).
+    let panic_at = cfg!(debug_assertions)
+        .then(|| std::env::var("QTOP_TEST_PANIC_AFTER").ok()?.parse::<u64>().ok())
+        .flatten()
+        .map(|ms| std::time::Instant::now() + Duration::from_millis(ms));
+
     terminal.draw(|f| ui::draw(f, &app))?;
     while let Some(ev) = ev_rx.recv().await {
+        if panic_at.is_some_and(|at| std::time::Instant::now() >= at) {
+            panic!("QTOP_TEST_PANIC_AFTER: a test asked for this panic");
+        }
         let mut commands = app.update(ev);
         // Coalesce a burst of events into one frame.
         while let Ok(ev) = ev_rx.try_recv() {
@@ -104,7 +114,11 @@ pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> 
             terminal.draw(|f| ui::draw(f, &app))?;
         }
     }
+    tracing::info!("leaving: stopping every task");
     tasks.abort_all();
+    // Wait for them to end (aborted tasks stop at their next await), so nothing outlives the
+    // screen: no request half-sent after an SSH drop.
+    let _ = tokio::time::timeout(Duration::from_secs(2), async { while tasks.join_next().await.is_some() {} }).await;
     Ok(())
 }
 
@@ -148,5 +162,6 @@ async fn signals(tx: mpsc::Sender<Event>) {
         _ = hup.recv() => "SIGHUP",
         _ = int.recv() => "SIGINT",
     };
+    tracing::info!(signal = why, "signal: leaving");
     let _ = tx.send(Event::Quit(why)).await;
 }

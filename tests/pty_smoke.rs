@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::pty::{ENTER_ALT, spawn};
+use common::pty::{ENTER_ALT, LEAVE_ALT, spawn};
 
 #[test]
 fn demo_shows_queues_and_quits_cleanly() {
@@ -71,4 +71,24 @@ fn wall_mode_ignores_keys_until_quit_and_restores_the_terminal() {
     let status = run.quit();
     assert!(status.success(), "exit status {status:?}");
     assert!(run.restored());
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_says_so_in_one_line() {
+    // Honoured by debug builds only (the test binary's qtop is one).
+    let mut run = spawn(&["--demo"], &[("QTOP_TEST_PANIC_AFTER", "1500")]);
+    assert!(run.wait_for(ENTER_ALT, Duration::from_secs(20)), "never entered the alternate screen");
+    let status = run.wait_exit(Duration::from_secs(30)).expect("the panic ends qtop");
+    assert!(!status.success(), "a panic is a failure: {status:?}");
+    let out = &run.seen;
+    let entered = out.windows(ENTER_ALT.len()).rposition(|w| w == ENTER_ALT).unwrap();
+    // The panic hook restores the terminal before it prints (and the guard again as the
+    // stack unwinds): the message lands on the normal screen.
+    let left =
+        entered + out[entered..].windows(LEAVE_ALT.len()).position(|w| w == LEAVE_ALT).expect("alternate screen left");
+    let cursor_shown = out.windows(6).rposition(|w| w == b"\x1b[?25h").expect("cursor shown again");
+    assert!(cursor_shown > entered);
+    let text = String::from_utf8_lossy(&out[left..]);
+    assert!(text.contains("qtop: internal error") && text.contains("QTOP_TEST_PANIC_AFTER"), "{text}");
+    assert!(!text.contains("stack backtrace"), "{text}");
 }

@@ -17,6 +17,8 @@ pub enum Severity {
     Error,
     /// Something the API did not refuse but left out (e.g. queues hidden by division).
     Warning,
+    /// Good news worth keeping: access that was refused works again.
+    Info,
 }
 
 /// One row of the error log; identical errors fold into it.
@@ -58,13 +60,21 @@ impl ErrorLog {
     /// Record a refused call, diagnosed against what is known of the token now.
     pub fn record(&mut self, activity: Activity, error: ApiError, at: Timestamp, knowledge: &Knowledge) {
         let diagnosis = diagnose::diagnose(&ErrorFacts::from_api_error(&error), knowledge);
+
         let raw_pretty = error
             .raw()
             .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())
             .and_then(|v| serde_json::to_string_pretty(&v).ok());
-        self.push(ErrorEntry {
+        let (request, status, cid, summary) = (
+            error.request.to_string(),
+            error.status().unwrap_or(0),
+            error.correlation_id().unwrap_or("-").to_string(),
+            error.summary(),
+        );
+        let (cause, why) = (diagnosis.cause.label(), diagnosis.summary.clone());
+        let folded = self.push(ErrorEntry {
             severity: Severity::Error,
-            activity,
+            activity: activity.clone(),
             error: Some(error),
             diagnosis,
             raw_pretty,
@@ -72,10 +82,32 @@ impl ErrorLog {
             first_seen: at,
             last_seen: at,
         });
+        // A new kind of refusal is news; its repeats (every poll while it lasts) are detail.
+        if folded {
+            tracing::debug!(?activity, %request, status, correlation_id = %cid, cause, error = %summary, "refused again: {why}");
+        } else {
+            tracing::warn!(?activity, %request, status, correlation_id = %cid, cause, error = %summary, "refused: {why}");
+        }
+    }
+
+    /// Something that went right after going wrong (access restored), kept beside the errors
+    /// it answers.
+    pub fn info(&mut self, activity: Activity, diagnosis: Diagnosis, at: Timestamp) {
+        tracing::info!(activity = ?activity, "{}", diagnosis.summary);
+        let _ = self.push(ErrorEntry {
+            severity: Severity::Info,
+            activity,
+            error: None,
+            diagnosis,
+            raw_pretty: None,
+            count: 1,
+            first_seen: at,
+            last_seen: at,
+        });
     }
 
     pub fn warn(&mut self, activity: Activity, diagnosis: Diagnosis, at: Timestamp) {
-        self.push(ErrorEntry {
+        let _ = self.push(ErrorEntry {
             severity: Severity::Warning,
             activity,
             error: None,
@@ -87,7 +119,8 @@ impl ErrorLog {
         });
     }
 
-    fn push(&mut self, entry: ErrorEntry) {
+    /// Add an entry; true when it folded into an existing one.
+    fn push(&mut self, entry: ErrorEntry) -> bool {
         if let Some(pos) = self.entries.iter().position(|e| e.same_kind(&entry)) {
             let mut old = self.entries.remove(pos).expect("position is valid");
             old.count += 1;
@@ -97,10 +130,11 @@ impl ErrorLog {
             old.diagnosis = entry.diagnosis;
             old.raw_pretty = entry.raw_pretty;
             self.entries.push_front(old);
-            return;
+            return true;
         }
         self.entries.push_front(entry);
         self.entries.truncate(ERROR_LOG_CAP);
+        false
     }
 
     pub fn len(&self) -> usize {

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::diagnose::Knowledge;
-use crate::event::{Activity, Command, Event, MonitorEvent, QueueInfo};
+use crate::budget::BudgetUse;
+use crate::diagnose::{Cause, Diagnosis, Knowledge};
+use crate::event::{Activity, Command, Event, MonitorEvent, PollPlan, QueueInfo};
 use crate::genesys::aggregates::TodayNumbers;
 use crate::genesys::auth::{AuthPhase, AuthStatus, Grant};
 use crate::genesys::client::RateHeaders;
@@ -60,14 +61,46 @@ impl QueueRow {
     }
 }
 
-/// What the header says about the data.
+/// What the header says about the data, each with its reason where there is one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Health {
     Connecting,
     Live,
+    /// No fresh numbers for over three refresh intervals, and no error to blame yet.
     Stale,
+    /// A passing failure: the next try is at `next` (the header counts down to it).
+    Reconnecting {
+        next: Timestamp,
+        attempt: u32,
+        why: String,
+    },
+    /// A 429: nothing is sent with this token until `until`.
+    RateLimited {
+        until: Timestamp,
+    },
+    /// `f`: the screen holds still; [`App::live_health`] says how the data underneath is.
+    Frozen,
     AuthFailed(String),
+    /// A refusal (403, 400) the API keeps giving: retrying alone will not help.
     Failing(String),
+}
+
+/// A poller waiting out a backoff or a `Retry-After`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retry {
+    pub activity: Activity,
+    pub attempt: u32,
+    pub next: Timestamp,
+    pub rate_limited: bool,
+}
+
+/// A refusal that may go away (a role or permission taken mid-run): remembered so its end is
+/// noticed and logged.
+#[derive(Debug, Clone)]
+struct Refused {
+    activity: Activity,
+    cause: Cause,
+    summary: String,
 }
 
 #[derive(Debug, Clone)]
@@ -89,7 +122,19 @@ pub struct App {
     pub last_failure: Option<(Activity, String)>,
     pub last_update: Option<Timestamp>,
     pub skipped_ticks: u64,
+    /// The server's last `inin-ratelimit-*` headers (shown when no budget report came yet).
     pub rate: Option<RateHeaders>,
+    /// qtop's own count of requests in the last minute against the allowed rate.
+    pub budget: Option<BudgetUse>,
+    /// Polling waits for room in the budget until then.
+    pub budget_resume: Option<Timestamp>,
+    /// How often each kind of data is fetched, after fitting the budget.
+    pub plan: Option<PollPlan>,
+    /// Pollers waiting to try again (one per activity).
+    pub retries: Vec<Retry>,
+    /// The short cause of the last failure of the live numbers or the queue list.
+    pub last_cause: Option<String>,
+    refused: Vec<Refused>,
     /// The token pane's state (what the API said about the token, the sign-in prompt).
     pub token: token::TokenPane,
     pub ascii: bool,
@@ -126,6 +171,12 @@ impl App {
             last_update: None,
             skipped_ticks: 0,
             rate: None,
+            budget: None,
+            budget_resume: None,
+            plan: None,
+            retries: vec![],
+            last_cause: None,
+            refused: vec![],
             token: token::TokenPane::default(),
             ascii: false,
             color: true,
@@ -185,16 +236,46 @@ impl App {
         std::mem::replace(&mut self.dirty, false)
     }
 
+    /// The status word: [`Health::Frozen`] while the screen is held, else [`App::live_health`].
     pub fn health(&self) -> Health {
+        if self.ui.frozen.is_some() {
+            return Health::Frozen;
+        }
+        self.live_health()
+    }
+
+    /// How the live data is doing, frozen screen or not.
+    pub fn live_health(&self) -> Health {
         if let AuthPhase::Failed(why) = &self.auth.phase {
-            return Health::AuthFailed(why.clone());
+            // The diagnosis' words when there is one ("client id/secret refused (or wrong
+            // region)"), else the session's.
+            return Health::AuthFailed(self.last_cause.clone().unwrap_or_else(|| why.clone()));
+        }
+        // A user token died and only the person can sign in again: say so once the numbers
+        // stop (while they still flow, a prompt is just someone pressing `a`).
+        if matches!(self.auth.phase, AuthPhase::AwaitingUser(_)) && self.last_update.is_some() && !self.fresh() {
+            return Health::AuthFailed("sign in again: the sign-in prompt is open".into());
+        }
+        if let Some(r) = self.retries.iter().find(|r| r.rate_limited && r.next > self.now) {
+            return Health::RateLimited { until: r.next };
+        }
+        // Holding back to stay under the limit (a lower one was just learned): not a failure,
+        // and it ends by itself. Worth saying once a planned round is overdue because of it.
+        if let Some(until) = self.budget_resume.filter(|u| *u > self.now)
+            && self.last_update.is_none_or(|t| self.since(t) > self.live_every())
+        {
+            return Health::RateLimited { until };
+        }
+        if let Some(r) = self.retry_shown() {
+            let why = self.last_cause.clone().unwrap_or_default();
+            return Health::Reconnecting { next: r.next, attempt: r.attempt, why };
         }
         match (self.last_update, &self.last_failure) {
             (None, Some((_, why))) => Health::Failing(why.clone()),
             (None, None) => Health::Connecting,
             (Some(t), failure) => {
                 let age = Duration::try_from(self.now.duration_since(t)).unwrap_or_default();
-                if age > self.refresh * 3 {
+                if age > self.live_every() * 3 {
                     match failure {
                         Some((_, why)) => Health::Failing(why.clone()),
                         None => Health::Stale,
@@ -204,6 +285,33 @@ impl App {
                 }
             }
         }
+    }
+
+    /// The live numbers are younger than three refresh intervals.
+    fn fresh(&self) -> bool {
+        self.last_update.is_some_and(|t| self.since(t) <= self.stale_after())
+    }
+
+    /// The retry the header reports: the live numbers', or the queue list's (sign-in
+    /// included) while there is no list yet.
+    pub fn retry_shown(&self) -> Option<&Retry> {
+        let find = |a: Activity| self.retries.iter().find(|r| r.activity == a);
+        find(Activity::Observations).or_else(|| if self.queues_loaded { None } else { find(Activity::QueueList) })
+    }
+
+    /// How often live numbers are fetched now (the budget may have stretched `refresh`).
+    pub fn live_every(&self) -> Duration {
+        self.plan.as_ref().map(|p| p.live_every).unwrap_or(self.refresh)
+    }
+
+    /// How often today's totals are fetched now.
+    pub fn totals_every(&self) -> Duration {
+        self.plan.as_ref().map(|p| p.totals_every).unwrap_or(self.totals_refresh)
+    }
+
+    /// Numbers older than this are stale: three missed refreshes.
+    pub fn stale_after(&self) -> Duration {
+        self.live_every() * 3
     }
 
     pub fn update(&mut self, event: Event) -> Vec<Command> {
@@ -249,9 +357,9 @@ impl App {
             }
             Event::Monitor(m) => {
                 self.dirty = true;
-                self.on_monitor(m);
+                let commands = self.on_monitor(m);
                 self.recompute();
-                vec![]
+                commands
             }
             Event::Quit(_) => {
                 self.should_quit = true;
@@ -260,7 +368,8 @@ impl App {
         }
     }
 
-    fn on_monitor(&mut self, m: MonitorEvent) {
+    fn on_monitor(&mut self, m: MonitorEvent) -> Vec<Command> {
+        let mut commands = vec![];
         match m {
             MonitorEvent::Auth(status) => {
                 if !matches!(status.phase, AuthPhase::AwaitingUser(_)) {
@@ -274,7 +383,7 @@ impl App {
                 // Where the token may see queues is known now: say it for the missing ones.
                 self.warn_about_unmatched();
             }
-            MonitorEvent::Queues { queues, unmatched, .. } => {
+            MonitorEvent::Queues { queues, unmatched, at } => {
                 let mut rows: Vec<QueueRow> = queues
                     .into_iter()
                     .map(|info| {
@@ -295,9 +404,10 @@ impl App {
                 self.unmatched = unmatched;
                 self.warn_about_unmatched();
                 self.refresh_overrides();
-                if matches!(self.last_failure, Some((Activity::QueueList, _))) {
+                if matches!(self.last_failure, Some((Activity::QueueList | Activity::SignIn, _))) {
                     self.last_failure = None;
                 }
+                self.answered(Activity::QueueList, at, &mut commands);
             }
             MonitorEvent::Observations { queue_ids, numbers, at } => {
                 for row in self.queues.iter_mut().filter(|r| queue_ids.contains(&r.info.id)) {
@@ -307,12 +417,15 @@ impl App {
                 }
                 self.last_update = Some(at);
                 self.last_failure = None;
+                self.last_cause = None;
+                self.answered(Activity::Observations, at, &mut commands);
             }
             MonitorEvent::Totals { queue_ids, today, at } => {
                 for row in self.queues.iter_mut().filter(|r| queue_ids.contains(&r.info.id)) {
                     row.today = today.get(&row.info.id).cloned();
                     row.today_at = Some(at);
                 }
+                self.answered(Activity::Totals, at, &mut commands);
             }
             MonitorEvent::Failed { activity: Activity::Totals, error, at } => {
                 // The live columns and the health in the header are about observations; a
@@ -323,14 +436,28 @@ impl App {
                         row.today_at = None;
                     }
                 }
+                self.refused(Activity::Totals, &error, &mut commands);
                 self.record_error(Activity::Totals, *error, at);
             }
             MonitorEvent::Failed { activity, error, at } => {
                 self.last_failure = Some((activity.clone(), error.summary()));
-                self.record_error(activity, *error, at);
+                self.refused(activity.clone(), &error, &mut commands);
+                self.record_error(activity.clone(), *error, at);
+                if activity != Activity::Members {
+                    self.last_cause = self.errors.get(0).map(|e| e.diagnosis.cause.label().to_string());
+                }
             }
             MonitorEvent::Skipped { .. } => self.skipped_ticks += 1,
             MonitorEvent::Rate { rate, .. } => self.rate = Some(rate),
+            MonitorEvent::Retrying { activity, attempt, next, rate_limited } => {
+                self.retries.retain(|r| r.activity != activity);
+                self.retries.push(Retry { activity, attempt, next, rate_limited });
+            }
+            MonitorEvent::Plan(plan) => self.plan = Some(plan),
+            MonitorEvent::Budget { used, allowed, resume } => {
+                self.budget = Some(BudgetUse { used, allowed });
+                self.budget_resume = resume;
+            }
             MonitorEvent::Members { queue_id, result, at } => {
                 let outcome = match result {
                     Ok(members) => Members::Loaded { members, at },
@@ -348,6 +475,48 @@ impl App {
                 }
             }
         }
+        commands
+    }
+
+    /// A refusal by the API. A 403 that was not there before means access changed (or was
+    /// never there): remember it so its end is noticed, and have the token pane asked again.
+    /// Any answer but a passing failure also ends that poller's backoff.
+    fn refused(&mut self, activity: Activity, error: &crate::genesys::client::ApiError, commands: &mut Vec<Command>) {
+        if !error.worth_retrying() {
+            self.retries.retain(|r| r.activity != activity);
+        }
+        if error.status() != Some(403) || self.refused.iter().any(|r| r.activity == activity) {
+            return;
+        }
+        let d = crate::diagnose::diagnose(&crate::diagnose::ErrorFacts::from_api_error(error), &self.knowledge);
+        self.refused.push(Refused { activity, cause: d.cause, summary: d.summary });
+        commands.push(Command::InspectToken);
+    }
+
+    /// `activity` answered with data: its retry is over, and a refusal it had is gone.
+    fn answered(&mut self, activity: Activity, at: Timestamp, commands: &mut Vec<Command>) {
+        self.retries.retain(|r| r.activity != activity);
+        let Some(pos) = self.refused.iter().position(|r| r.activity == activity) else { return };
+        let gone = self.refused.remove(pos);
+        let what = match activity {
+            Activity::Observations => "live numbers",
+            Activity::Totals => "today's totals",
+            Activity::QueueList => "the queue list",
+            _ => "the API",
+        };
+        let summary = format!("access restored: {what} answer again (was: {})", gone.summary);
+        let fix = "nothing to do: the role or permission is back; the token pane has been checked again".to_string();
+        let diagnosis = Diagnosis {
+            cause: gone.cause,
+            summary,
+            missing: vec![],
+            divisions: vec![],
+            evidence: vec![],
+            fix,
+            endpoint: None,
+        };
+        self.errors.info(activity, diagnosis, at);
+        commands.push(Command::InspectToken);
     }
 
     fn record_error(&mut self, activity: Activity, error: crate::genesys::client::ApiError, at: Timestamp) {
@@ -477,6 +646,110 @@ mod tests {
         a.update(Event::Tick(t("2026-11-25T10:00:06Z")));
         assert_eq!(a.queues[0].longest_wait(a.now), Some(Duration::from_secs(35)), "ticks between polls");
         assert_eq!(a.health(), Health::Stale);
+    }
+
+    fn retrying(activity: Activity, secs: i64, rate_limited: bool) -> Event {
+        Event::Monitor(MonitorEvent::Retrying {
+            activity,
+            attempt: 3,
+            next: t("2026-11-25T10:00:00Z") + SignedDuration::from_secs(secs),
+            rate_limited,
+        })
+    }
+
+    fn observed(a: &mut App, at: &str) -> Vec<Command> {
+        a.update(Event::Monitor(MonitorEvent::Observations {
+            queue_ids: vec!["a".into()],
+            numbers: BTreeMap::new(),
+            at: t(at),
+        }))
+    }
+
+    #[test]
+    fn health_says_reconnecting_rate_limited_frozen_and_recovers() {
+        let mut a = app();
+        a.update(Event::Monitor(MonitorEvent::Failed {
+            activity: Activity::Observations,
+            error: Box::new(ApiError {
+                request: Request::new(EndpointId::QueueObservations).line(),
+                kind: ErrorKind::Api { status: 503, body: None, raw: String::new() },
+                meta: None,
+            }),
+            at: t("2026-11-25T10:00:00Z"),
+        }));
+        a.update(retrying(Activity::Observations, 8, false));
+        match a.health() {
+            Health::Reconnecting { attempt: 3, why, .. } => assert_eq!(why, "service unavailable"),
+            other => panic!("{other:?}"),
+        }
+        a.update(retrying(Activity::Totals, 42, true));
+        assert_eq!(a.health(), Health::RateLimited { until: t("2026-11-25T10:00:42Z") });
+        a.update(key('f'));
+        assert_eq!(a.health(), Health::Frozen);
+        assert!(matches!(a.live_health(), Health::RateLimited { .. }));
+        a.update(key('f'));
+        a.update(Event::Tick(t("2026-11-25T10:00:43Z")));
+        assert!(matches!(a.health(), Health::Reconnecting { .. }), "the 429 has passed; the 503 retry has not");
+        observed(&mut a, "2026-11-25T10:00:43Z");
+        assert_eq!(a.health(), Health::Live);
+        assert!(a.retries.iter().all(|r| r.activity == Activity::Totals));
+    }
+
+    #[test]
+    fn a_403_that_goes_away_is_logged_as_access_restored_and_the_token_is_checked_again() {
+        let mut a = app();
+        observed(&mut a, "2026-11-25T10:00:00Z");
+        let out = a.update(Event::Monitor(MonitorEvent::Failed {
+            activity: Activity::Observations,
+            error: Box::new(err403()),
+            at: t("2026-11-25T10:00:01Z"),
+        }));
+        assert_eq!(out, vec![Command::InspectToken]);
+        let again = a.update(Event::Monitor(MonitorEvent::Failed {
+            activity: Activity::Observations,
+            error: Box::new(err403()),
+            at: t("2026-11-25T10:00:02Z"),
+        }));
+        assert!(again.is_empty(), "once per change, not per poll");
+        assert_eq!(observed(&mut a, "2026-11-25T10:00:03Z"), vec![Command::InspectToken]);
+        let e = a.errors.get(0).unwrap();
+        assert_eq!(e.severity, Severity::Info);
+        assert!(e.diagnosis.summary.starts_with("access restored: live numbers"), "{}", e.diagnosis.summary);
+        assert!(observed(&mut a, "2026-11-25T10:00:04Z").is_empty());
+    }
+
+    #[test]
+    fn waiting_for_room_in_the_budget_is_rate_limited_once_a_round_is_overdue() {
+        let mut a = app();
+        observed(&mut a, "2026-11-25T10:00:00Z");
+        a.update(Event::Monitor(MonitorEvent::Budget {
+            used: 33,
+            allowed: 20,
+            resume: Some(t("2026-11-25T10:00:30Z")),
+        }));
+        a.update(Event::Tick(t("2026-11-25T10:00:00.5Z")));
+        assert_eq!(a.health(), Health::Live);
+        a.update(Event::Tick(t("2026-11-25T10:00:02Z")));
+        assert_eq!(a.health(), Health::RateLimited { until: t("2026-11-25T10:00:30Z") });
+        a.update(Event::Monitor(MonitorEvent::Budget { used: 12, allowed: 20, resume: None }));
+        observed(&mut a, "2026-11-25T10:00:02Z");
+        assert_eq!(a.health(), Health::Live);
+    }
+
+    #[test]
+    fn a_stretched_plan_moves_the_stale_line() {
+        let mut a = app();
+        observed(&mut a, "2026-11-25T10:00:00Z");
+        a.update(Event::Tick(t("2026-11-25T10:00:05Z")));
+        assert_eq!(a.health(), Health::Stale);
+        a.update(Event::Monitor(MonitorEvent::Plan(PollPlan {
+            live_every: Duration::from_secs(4),
+            totals_every: Duration::from_secs(300),
+            allowed: 20,
+            short: Some("live every 4s, totals 300s".into()),
+            note: None,
+        })));
+        assert_eq!(a.health(), Health::Live, "5 s is fresh when live numbers come every 4 s");
     }
 
     #[test]

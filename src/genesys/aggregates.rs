@@ -13,6 +13,7 @@ use super::auth::Session;
 use super::catalog::EndpointId;
 use super::client::{ApiError, Request, ResponseMeta};
 use super::models::{AggregateQuery, AggregateResponse, QueryFilter};
+use crate::budget::Priority;
 
 pub const TOTALS_METRICS: &[&str] = &["nOffered", "tAnswered", "tAbandon", "oServiceLevel"];
 
@@ -77,9 +78,19 @@ pub async fn today(
     queue_ids: &[String],
     interval: String,
 ) -> Result<(TodayById, ResponseMeta), ApiError> {
+    today_as(session, queue_ids, interval, Priority::Poll).await
+}
+
+/// [`today`] with an explicit place in the rate budget (a key press is not polling).
+pub async fn today_as(
+    session: &Session,
+    queue_ids: &[String],
+    interval: String,
+    priority: Priority,
+) -> Result<(TodayById, ResponseMeta), ApiError> {
     let query = totals_query(interval, queue_ids.iter().map(String::as_str));
     let req = Request::new(EndpointId::ConversationAggregates).json(&query);
-    let resp = session.call::<AggregateResponse>(&req).await?;
+    let resp = session.call_as::<AggregateResponse>(&req, priority).await?;
     Ok((parse_totals(&resp.body, queue_ids), resp.meta))
 }
 

@@ -27,6 +27,7 @@ use super::pkce::{self, Attempt, Callback};
 use super::secret::Secret;
 use super::token::{JwtFacts, decode_jwt};
 use super::token_cache::{CachedToken, TokenCache};
+use crate::budget::{Budget, Priority};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Grant {
@@ -436,6 +437,8 @@ pub struct Session {
     /// The last failed renewal, so callers do not hammer the token endpoint.
     renew_failed: StdMutex<Option<(Timestamp, ApiError)>>,
     flow_timeout: Duration,
+    /// The per-token request budget: every API call waits for room in it.
+    budget: Budget,
 }
 
 fn sign_in_error(detail: impl Into<String>) -> ApiError {
@@ -443,6 +446,14 @@ fn sign_in_error(detail: impl Into<String>) -> ApiError {
         request: Request::new(EndpointId::OAuthAuthorize).line(),
         kind: ErrorKind::SignIn { detail: detail.into() },
         meta: None,
+    }
+}
+
+/// Live numbers and totals are polling; everything else is asked for once, by someone.
+fn priority_of(endpoint: EndpointId) -> Priority {
+    match endpoint {
+        EndpointId::QueueObservations | EndpointId::ConversationAggregates => Priority::Poll,
+        _ => Priority::Other,
     }
 }
 
@@ -469,6 +480,7 @@ impl Session {
             interactive_blocked: AtomicBool::new(false),
             renew_failed: StdMutex::new(None),
             flow_timeout: FLOW_TIMEOUT,
+            budget: Budget::default(),
         }
     }
 
@@ -492,6 +504,11 @@ impl Session {
 
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// The request budget of this session's token, shared by everything that calls the API.
+    pub fn budget(&self) -> &Budget {
+        &self.budget
     }
 
     pub fn method(&self) -> &AuthMethod {
@@ -621,6 +638,7 @@ impl Session {
         match result {
             Ok(token) => Ok(self.install(token)),
             Err(e) => {
+                tracing::warn!(grant = %self.method.grant(), trigger = ?trigger, error = %e.summary(), "sign-in failed");
                 let now = Timestamp::now();
                 *self.renew_failed.lock().expect("renewal state") = Some((now, e.clone()));
                 let why = e.summary();
@@ -653,6 +671,15 @@ impl Session {
         *self.current.lock().expect("token slot") = Some(token.clone());
         let mut facts = token.facts();
         facts.renew_at = self.renew_at(&token);
+        tracing::info!(
+            grant = %facts.grant,
+            source = %facts.source,
+            token = %facts.fingerprint,
+            refresh_token = facts.refresh_fingerprint.as_deref().unwrap_or("none"),
+            expires_at = ?facts.expires_at,
+            renew_at = ?facts.renew_at,
+            "signed in"
+        );
         self.status.send_modify(|s| {
             s.phase = AuthPhase::SignedIn;
             s.signed_in_at = Some(facts.obtained_at);
@@ -836,18 +863,57 @@ impl Session {
     }
 
     /// Call the API with the session's token; a 401 earns one re-authentication and one retry.
+    /// Polling endpoints draw from the budget as [`Priority::Poll`], everything else as
+    /// [`Priority::Other`].
     pub async fn call<T: DeserializeOwned>(&self, req: &Request) -> Result<Response<T>, ApiError> {
+        self.call_as(req, priority_of(req.spec.id)).await
+    }
+
+    /// [`Session::call`] with an explicit place in the budget (the `r` key is not polling).
+    pub async fn call_as<T: DeserializeOwned>(
+        &self,
+        req: &Request,
+        priority: Priority,
+    ) -> Result<Response<T>, ApiError> {
         let token = self.token().await?;
-        match self.client.send(req, Auth::Bearer(&token.access)).await {
+        self.budget.acquire(priority).await;
+        let first = self.client.send(req, Auth::Bearer(&token.access)).await;
+        self.account(first.as_ref().map(|r| &r.meta));
+        match first {
             Err(e) if e.status() == Some(401) && token.grant == Grant::Provided && !self.file_backed() => {
                 self.provided_refused(&e);
                 Err(e)
             }
             Err(e) if e.status() == Some(401) => {
+                tracing::info!(request = %e.request, token = %token.access.fingerprint(), "401: signing in again once");
                 let fresh = self.renew_after_401(&token).await?;
-                self.client.send(req, Auth::Bearer(&fresh.access)).await
+                self.budget.acquire(Priority::Other).await;
+                let again = self.client.send(req, Auth::Bearer(&fresh.access)).await;
+                self.account(again.as_ref().map(|r| &r.meta));
+                again
             }
             other => other,
+        }
+    }
+
+    /// Feed a response's rate headers to the budget; a 429 holds every request until its
+    /// `Retry-After` (or the window's reset) has passed.
+    fn account(&self, outcome: Result<&ResponseMeta, &ApiError>) {
+        let meta = match outcome {
+            Ok(m) => Some(m),
+            Err(e) => e.meta.as_ref(),
+        };
+        let Some(meta) = meta else { return };
+        if let Some(rate) = meta.rate {
+            self.budget.observe(rate);
+        }
+        if meta.status == 429 {
+            let wait = meta
+                .retry_after
+                .or(meta.rate.map(|r| Duration::from_secs(r.reset_secs.max(1) as u64)))
+                .unwrap_or(Duration::from_secs(5));
+            tracing::warn!(wait_s = wait.as_secs(), "429: holding every request until Retry-After");
+            self.budget.hold(wait);
         }
     }
 
@@ -867,7 +933,10 @@ impl Session {
     /// Like [`Session::call`] for endpoints whose success body is not needed.
     pub async fn call_no_body(&self, req: &Request) -> Result<ResponseMeta, ApiError> {
         let token = self.token().await?;
-        self.client.send_no_body(req, Auth::Bearer(&token.access)).await
+        self.budget.acquire(Priority::Other).await;
+        let result = self.client.send_no_body(req, Auth::Bearer(&token.access)).await;
+        self.account(result.as_ref());
+        result
     }
 
     /// Revoke the current token at the server (`DELETE /api/v2/tokens/me`) and forget it.

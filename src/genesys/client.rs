@@ -207,6 +207,16 @@ impl ApiError {
         }
     }
 
+    /// Worth waiting and asking again: the server or the network had trouble, or the token
+    /// did (a sign-in failure, or a 401 that survived one re-authentication) — a bad secret or
+    /// a dead token is then asked about after a backoff, not every second. A refusal (403,
+    /// 400, 404) is not: only a change on the Genesys side helps.
+    pub fn worth_retrying(&self) -> bool {
+        self.is_transient()
+            || self.status() == Some(401)
+            || matches!(self.request.endpoint, EndpointId::OAuthToken | EndpointId::OAuthAuthorize)
+    }
+
     /// One line for a status bar or log: `403 missing.permissions: You are missing …`.
     pub fn summary(&self) -> String {
         match &self.kind {
@@ -319,6 +329,38 @@ impl Client {
     }
 
     async fn exchange(&self, req: &Request, auth: Auth<'_>) -> Result<(u16, ResponseMeta, bytes::Bytes), ApiError> {
+        let started = std::time::Instant::now();
+        let result = self.exchange_inner(req, auth).await;
+        let ms = started.elapsed().as_millis() as u64;
+        // The path only: queries and bodies may carry codes or tokens; the status and the
+        // correlation id are what support asks for.
+        match &result {
+            Ok((status, meta, _)) => tracing::debug!(
+                method = %req.spec.method,
+                path = %req.path,
+                status,
+                ms,
+                correlation_id = meta.correlation_id.as_deref().unwrap_or("-"),
+                "request"
+            ),
+            Err(e) => tracing::debug!(
+                method = %req.spec.method,
+                path = %req.path,
+                status = e.status().unwrap_or(0),
+                ms,
+                correlation_id = e.correlation_id().unwrap_or("-"),
+                error = %e.summary(),
+                "request failed"
+            ),
+        }
+        result
+    }
+
+    async fn exchange_inner(
+        &self,
+        req: &Request,
+        auth: Auth<'_>,
+    ) -> Result<(u16, ResponseMeta, bytes::Bytes), ApiError> {
         let method = match req.spec.method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,

@@ -11,6 +11,7 @@ use super::models::{
     ObservationQuery, ObservationResponse, QueryFilter, Queue, QueueEntityListing, QueueMember,
     QueueMemberEntityListing,
 };
+use crate::budget::Priority;
 
 /// `routing/queues` page size; the documented maximum.
 pub const QUEUE_PAGE_SIZE: u32 = 100;
@@ -126,9 +127,18 @@ pub fn observation_query<'a>(queue_ids: impl IntoIterator<Item = &'a str>) -> Ob
 }
 
 pub async fn observe(session: &Session, queue_ids: &[String]) -> Result<(ObservationResponse, ResponseMeta), ApiError> {
+    observe_as(session, queue_ids, Priority::Poll).await
+}
+
+/// [`observe`] with an explicit place in the rate budget (a key press is not polling).
+pub async fn observe_as(
+    session: &Session,
+    queue_ids: &[String],
+    priority: Priority,
+) -> Result<(ObservationResponse, ResponseMeta), ApiError> {
     let req =
         Request::new(EndpointId::QueueObservations).json(&observation_query(queue_ids.iter().map(String::as_str)));
-    let resp = session.call::<ObservationResponse>(&req).await?;
+    let resp = session.call_as::<ObservationResponse>(&req, priority).await?;
     Ok((resp.body, resp.meta))
 }
 

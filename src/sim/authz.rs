@@ -1,7 +1,7 @@
 //! Who is calling and what they may do: tokens, role grants per division, scopes.
 //! The required permissions come from the same catalogue qtop's diagnosis reads.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use rand::distr::{Alphanumeric, SampleString};
 use tokio::time::{Duration, Instant};
@@ -200,10 +200,43 @@ impl Tokens {
     }
 }
 
-/// Per-token fixed one-minute windows, reported in `inin-ratelimit-*` headers.
-#[derive(Default)]
+/// Per-token fixed one-minute windows, reported in `inin-ratelimit-*` headers. It also keeps
+/// the server's own account of every token's load (what a soak compares with the allowed
+/// rate): requests in any sliding minute, in all, and refused.
 pub struct RateLimiter {
     windows: HashMap<String, (Instant, u32)>,
+    /// The window's length: a minute, as in Genesys Cloud; tests shorten it so a 429's
+    /// `Retry-After` is seconds, not a minute.
+    pub window: Duration,
+    sliding: HashMap<String, VecDeque<Instant>>,
+    /// Every token together: what one caller sends when its tokens come and go.
+    everyone: VecDeque<Instant>,
+    stats: LimiterStats,
+}
+
+impl Default for RateLimiter {
+    fn default() -> Self {
+        RateLimiter {
+            windows: HashMap::new(),
+            window: Duration::from_secs(60),
+            sliding: HashMap::new(),
+            everyone: VecDeque::new(),
+            stats: LimiterStats::default(),
+        }
+    }
+}
+
+/// The server's count of what callers did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LimiterStats {
+    /// Authenticated API requests.
+    pub requests: u64,
+    /// Of those, answered 429.
+    pub refused: u64,
+    /// The most requests one token made in any sliding minute.
+    pub max_per_minute: u32,
+    /// The most requests all tokens together made in any sliding minute.
+    pub max_per_minute_all: u32,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -217,7 +250,7 @@ pub struct RateState {
 impl RateLimiter {
     pub fn hit(&mut self, token: &str, allowed: u32) -> RateState {
         let now = Instant::now();
-        let window = Duration::from_secs(60);
+        let window = self.window;
         if self.windows.len() > 10_000 {
             self.windows.retain(|_, (start, _)| *start + window > now);
         }
@@ -227,7 +260,35 @@ impl RateLimiter {
         }
         entry.1 += 1;
         let reset = (entry.0 + window).saturating_duration_since(now).as_secs_f64().ceil() as u64;
-        RateState { count: entry.1.min(allowed), allowed, reset_secs: reset.max(1), exceeded: entry.1 > allowed }
+        let state =
+            RateState { count: entry.1.min(allowed), allowed, reset_secs: reset.max(1), exceeded: entry.1 > allowed };
+        self.count(token, now, state.exceeded);
+        state
+    }
+
+    fn count(&mut self, token: &str, now: Instant, refused: bool) {
+        let minute = Duration::from_secs(60);
+        if self.sliding.len() > 1_000 {
+            self.sliding.retain(|_, q| q.back().is_some_and(|t| *t + minute > now));
+        }
+        let q = self.sliding.entry(token.to_string()).or_default();
+        while q.front().is_some_and(|t| *t + minute <= now) {
+            q.pop_front();
+        }
+        q.push_back(now);
+        let n = q.len() as u32;
+        while self.everyone.front().is_some_and(|t| *t + minute <= now) {
+            self.everyone.pop_front();
+        }
+        self.everyone.push_back(now);
+        self.stats.max_per_minute_all = self.stats.max_per_minute_all.max(self.everyone.len() as u32);
+        self.stats.requests += 1;
+        self.stats.refused += u64::from(refused);
+        self.stats.max_per_minute = self.stats.max_per_minute.max(n);
+    }
+
+    pub fn stats(&self) -> LimiterStats {
+        self.stats
     }
 }
 

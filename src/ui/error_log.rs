@@ -17,6 +17,8 @@ pub fn short_request(e: &ErrorEntry) -> String {
         Some(err) => format!("{} {}", err.request.method, err.request.path.trim_start_matches("/api/v2/")),
         None => match e.activity {
             crate::event::Activity::QueueList => "queue list".into(),
+            crate::event::Activity::Observations => "live numbers".into(),
+            crate::event::Activity::Totals => "today's totals".into(),
             _ => "monitor".into(),
         },
     }
@@ -26,6 +28,7 @@ fn head(e: &ErrorEntry, theme: &Theme) -> String {
     let time = e.last_seen.strftime("%H:%M:%S").to_string();
     let status = match (e.severity, e.status()) {
         (Severity::Warning, _) => "warn".to_string(),
+        (Severity::Info, _) => "info".to_string(),
         (_, Some(s)) => s.to_string(),
         (_, None) => "net".to_string(),
     };
@@ -70,6 +73,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bool) 
         let style = match e.severity {
             Severity::Error => theme.bad(),
             Severity::Warning => theme.warn(),
+            Severity::Info => theme.good(),
         };
         let head_style = if focused && is_sel { style.patch(theme.selected()) } else { style };
         lines.push(Line::from(Span::styled(fit(&head(e, theme), width, theme.ascii), head_style)));

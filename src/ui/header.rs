@@ -11,19 +11,30 @@ use crate::genesys::auth::AuthPhase;
 
 struct Part {
     spans: Vec<Span<'static>>,
+    /// Shorter forms for narrow terminals (the status: `Reconnecting – retrying in 8s
+    /// (attempt 4)`, then `Reconnecting in 8s #4`).
+    medium: Option<Vec<Span<'static>>>,
+    compact: Option<Vec<Span<'static>>>,
     /// Label words that can go when space is short.
     label: Option<Span<'static>>,
     /// Lower goes first.
     keep: u8,
 }
 
+impl Part {
+    fn new(spans: Vec<Span<'static>>, keep: u8) -> Part {
+        Part { spans, medium: None, compact: None, label: None, keep }
+    }
+
+    fn labelled(mut self, label: Span<'static>) -> Part {
+        self.label = Some(label);
+        self
+    }
+}
+
 fn parts(app: &App, theme: &Theme) -> Vec<Part> {
-    let mut out = vec![Part { spans: vec![Span::styled("qtop", theme.title())], label: None, keep: 9 }];
-    out.push(Part {
-        spans: vec![Span::raw(app.org_label.clone())],
-        label: Some(Span::styled("org ", theme.label())),
-        keep: 5,
-    });
+    let mut out = vec![Part::new(vec![Span::styled("qtop", theme.title())], 9)];
+    out.push(Part::new(vec![Span::raw(app.org_label.clone())], 5).labelled(Span::styled("org ", theme.label())));
 
     let mut token = vec![Span::raw(app.grant.as_str())];
     match (&app.auth.phase, app.token_left()) {
@@ -40,48 +51,128 @@ fn parts(app: &App, theme: &Theme) -> Vec<Part> {
         }
         _ => {}
     }
-    out.push(Part { spans: token, label: None, keep: 6 });
+    out.push(Part::new(token, 6));
 
     if let Some(f) = &app.ui.frozen {
-        out.push(Part { spans: frozen(app, f.at, theme), label: None, keep: 10 });
+        out.push(Part::new(frozen(app, f.at, theme), 10));
     }
-    out.push(Part { spans: health(app, theme), label: None, keep: 8 });
+    // Frozen or not, the status says how the data underneath is doing.
+    let health = app.live_health();
+    out.push(Part {
+        spans: status(app, &health, theme, Detail::Full),
+        medium: Some(status(app, &health, theme, Detail::Medium)),
+        compact: Some(status(app, &health, theme, Detail::Compact)),
+        label: None,
+        keep: 8,
+    });
 
-    if let Some(rate) = app.rate {
-        out.push(Part {
-            spans: vec![Span::raw(format!("{}/{}", rate.count, rate.allowed))],
-            label: Some(Span::styled("budget ", theme.label())),
-            keep: 4,
-        });
+    let used = app.budget.map(|b| (b.used, b.allowed)).or(app.rate.map(|r| (r.count, r.allowed)));
+    if let Some((used, allowed)) = used {
+        // Near the limit is worth a glance; polling never takes the last tenth.
+        let style = if used * 10 >= allowed * 9 { theme.warn() } else { ratatui::style::Style::new() };
+        out.push(
+            Part::new(vec![Span::styled(format!("{used}/{allowed}"), style)], 4)
+                .labelled(Span::styled("budget ", theme.label())),
+        );
+    }
+    if let Some(short) = app.plan.as_ref().and_then(|p| p.short.clone()) {
+        out.push(Part::new(vec![Span::styled(format!("{short} (budget)"), theme.warn())], 3));
     }
     out
 }
 
-/// `● Live 2s`: the status word (never colour alone) and the age of the data.
-pub fn health(app: &App, theme: &Theme) -> Vec<Span<'static>> {
-    let (word, style) = match app.health() {
-        Health::Connecting => ("Connecting", theme.warn()),
-        Health::Live => ("Live", theme.good()),
-        Health::Stale => ("Stale", theme.warn()),
-        Health::AuthFailed(_) => ("Auth failed", theme.bad()),
-        Health::Failing(_) => ("Error", theme.bad()),
+/// The fullest form of the status that fits in `room` columns (the wall's top line).
+pub fn health_within(app: &App, theme: &Theme, room: usize) -> Vec<Span<'static>> {
+    let health = app.live_health();
+    let width = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
+    for detail in [Detail::Full, Detail::Medium] {
+        let spans = status(app, &health, theme, detail);
+        if width(&spans) <= room {
+            return spans;
+        }
+    }
+    status(app, &health, theme, Detail::Compact)
+}
+
+/// `in 8s`, or `now` once the moment has come (the retry is on its way).
+pub(super) fn countdown(app: &App, at: jiff::Timestamp) -> String {
+    let left = at.duration_since(app.now);
+    if left.is_positive() {
+        // Round up: "in 0s" would read as a promise already broken.
+        let secs = (left.as_millis() as u64).div_ceil(1000);
+        format!("in {}", span(std::time::Duration::from_secs(secs)))
+    } else {
+        "now".into()
+    }
+}
+
+/// Parts below this go before the status is shortened to its compact form.
+const KEEP_OVER_COMPACT_STATUS: u8 = 5;
+
+/// How much a status says: everything, the next try without the cause, or a few characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    Full,
+    Medium,
+    Compact,
+}
+
+fn status(app: &App, health: &Health, theme: &Theme, detail: Detail) -> Vec<Span<'static>> {
+    let dot = theme.dot();
+    let age = app.last_update.map(|t| span(app.since(t))).unwrap_or_default();
+    let dash = if theme.ascii { "-" } else { "–" };
+    let pick = |full: String, medium: String, compact: String| match detail {
+        Detail::Full => full,
+        Detail::Medium => medium,
+        Detail::Compact => compact,
     };
-    let mut out = vec![Span::styled(format!("{} {word}", theme.dot()), style)];
-    if let Some(t) = app.last_update {
-        out.push(Span::styled(format!(" {}", span(app.since(t))), theme.label()));
-    }
-    out
+    let retrying = |next, attempt: u32, why: &str| {
+        let when = countdown(app, next);
+        let why = if why.is_empty() { String::new() } else { format!(": {why}") };
+        let old = if app.last_update.is_some() { format!(", numbers {age} old") } else { String::new() };
+        pick(
+            format!(" {dash} retrying {when} (attempt {attempt}){old}{why}"),
+            format!(" {dash} retrying {when} (attempt {attempt})"),
+            format!(" {when} #{attempt}"),
+        )
+    };
+    let (word, style, rest) = match health {
+        Health::Connecting => ("Connecting", theme.warn(), String::new()),
+        Health::Live | Health::Frozen => {
+            ("Live", theme.good(), if age.is_empty() { String::new() } else { format!(" {age}") })
+        }
+        Health::Stale => (
+            "Stale",
+            theme.warn(),
+            pick(format!(" {dash} last numbers {age} old"), format!(" {age}"), format!(" {age}")),
+        ),
+        Health::Reconnecting { next, attempt, why } => ("Reconnecting", theme.bad(), retrying(*next, *attempt, why)),
+        Health::RateLimited { until } => {
+            let when = countdown(app, *until);
+            let rest = pick(
+                format!(" {dash} resuming {when} (Retry-After)"),
+                format!(" {dash} resuming {when}"),
+                format!(" {when}"),
+            );
+            ("Rate limited", theme.bad(), rest)
+        }
+        Health::AuthFailed(why) => {
+            let rest = match app.retry_shown() {
+                Some(r) => retrying(r.next, r.attempt, why),
+                None => pick(format!(": {why}"), format!(": {why}"), String::new()),
+            };
+            ("Auth failed", theme.bad(), rest)
+        }
+        Health::Failing(why) => {
+            let why = app.last_cause.clone().unwrap_or_else(|| why.clone());
+            let age = if age.is_empty() { String::new() } else { format!(" {age}") };
+            ("Error", theme.bad(), pick(format!("{age}: {why}"), format!("{age}: {why}"), age.clone()))
+        }
+    };
+    vec![Span::styled(format!("{dot} {word}"), style), Span::styled(rest, theme.label())]
 }
 
-/// `FROZEN 12s`, reversed so it stands out without colour too.
-fn frozen(app: &App, at: jiff::Timestamp, theme: &Theme) -> Vec<Span<'static>> {
-    vec![
-        Span::styled(" FROZEN ", theme.warn().add_modifier(Modifier::REVERSED | Modifier::BOLD)),
-        Span::styled(format!(" {} (f resumes)", span(app.since(at))), theme.label()),
-    ]
-}
-
-fn build(parts: &[Part], theme: &Theme, labels: bool) -> Line<'static> {
+fn build(parts: &[&Part], theme: &Theme, labels: bool, detail: Detail) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
     for (i, p) in parts.iter().enumerate() {
         if i > 0 {
@@ -90,23 +181,64 @@ fn build(parts: &[Part], theme: &Theme, labels: bool) -> Line<'static> {
         if labels && let Some(l) = &p.label {
             spans.push(l.clone());
         }
-        spans.extend(p.spans.iter().cloned());
+        let form = match detail {
+            Detail::Full => None,
+            Detail::Medium => p.medium.as_ref(),
+            Detail::Compact => p.compact.as_ref().or(p.medium.as_ref()),
+        };
+        spans.extend(form.unwrap_or(&p.spans).iter().cloned());
     }
     Line::from(spans)
 }
 
+fn weakest(parts: &[&Part]) -> Option<(usize, u8)> {
+    parts.iter().enumerate().min_by_key(|(_, p)| p.keep).map(|(i, p)| (i, p.keep))
+}
+
+/// Fit the header: drop label words, then the budget (it goes before the status loses the
+/// words of its countdown), then shorten the status to its compact form, then drop the least
+/// important parts.
 pub fn line(app: &App, theme: &Theme, width: u16) -> Line<'static> {
-    let mut parts = parts(app, theme);
-    let full = build(&parts, theme, true);
-    if full.width() <= width as usize {
-        return full;
+    let fits = |l: &Line| l.width() <= width as usize;
+    let all = parts(app, theme);
+    let every: Vec<&Part> = all.iter().collect();
+    for detail in [Detail::Full, Detail::Medium] {
+        for labels in [true, false] {
+            let l = build(&every, theme, labels, detail);
+            if fits(&l) {
+                return l;
+            }
+        }
+    }
+    let mut parts = every.clone();
+    while let Some((i, keep)) = weakest(&parts)
+        && keep < KEEP_OVER_COMPACT_STATUS
+    {
+        parts.remove(i);
+        let l = build(&parts, theme, false, Detail::Medium);
+        if fits(&l) {
+            return l;
+        }
+    }
+    let mut parts = every;
+    let labelled = build(&parts, theme, true, Detail::Compact);
+    if fits(&labelled) {
+        return labelled;
     }
     loop {
-        let compact = build(&parts, theme, false);
-        if compact.width() <= width as usize || parts.len() <= 2 {
+        let compact = build(&parts, theme, false, Detail::Compact);
+        if fits(&compact) || parts.len() <= 2 {
             return compact;
         }
-        let weakest = parts.iter().enumerate().min_by_key(|(_, p)| p.keep).map(|(i, _)| i).expect("non-empty");
-        parts.remove(weakest);
+        let (i, _) = weakest(&parts).expect("non-empty");
+        parts.remove(i);
     }
+}
+
+/// `FROZEN 12s`, reversed so it stands out without colour too.
+fn frozen(app: &App, at: jiff::Timestamp, theme: &Theme) -> Vec<Span<'static>> {
+    vec![
+        Span::styled(" FROZEN ", theme.warn().add_modifier(Modifier::REVERSED | Modifier::BOLD)),
+        Span::styled(format!(" {} (f resumes)", span(app.since(at))), theme.label()),
+    ]
 }

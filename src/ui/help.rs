@@ -119,14 +119,45 @@ pub fn lines(app: &App, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     entry(&mut out, theme.unknown().into(), theme.key(), "the API did not report this value (never shown as 0)", width);
     let arrows = format!("{} {}", theme.sort_arrow(true), theme.sort_arrow(false));
     entry(&mut out, arrows, theme.key(), "sort column and direction (s, S)", width);
-    entry(&mut out, "dim row".into(), theme.key(), "numbers older than three refresh intervals", width);
+    entry(
+        &mut out,
+        "dim, ~12s".into(),
+        theme.key(),
+        "numbers older than three refresh intervals, with their age; the last good numbers stay",
+        width,
+    );
     entry(
         &mut out,
         "top line".into(),
         theme.key(),
-        "Connecting, Live (with data age), Stale, Error, Auth failed; FROZEN while f holds the screen",
+        "Connecting; Live (data age); Stale; Reconnecting (the next try counts down, attempt n); \
+         Rate limited (until Retry-After or room in the budget); Error (a refusal: see the log); \
+         Auth failed; FROZEN while f holds the screen",
         width,
     );
+
+    heading(&mut out, "Rate budget", theme);
+    let plan = match &app.plan {
+        Some(p) => p.note.clone().unwrap_or_else(|| {
+            format!(
+                "{} requests a minute allowed; live numbers every {}s and totals every {}s, as configured",
+                p.allowed,
+                p.live_every.as_secs_f64(),
+                p.totals_every.as_secs_f64()
+            )
+        }),
+        None => "not planned yet (planned when the queue list is in)".into(),
+    };
+    entry(
+        &mut out,
+        "budget n/m".into(),
+        theme.key(),
+        "requests this token sent in the last minute / the limit (from inin-ratelimit-allowed, else 300). \
+         Polling plans for 80% and never takes the last 10%, which stays for the queue list, r and detail \
+         views; when the queues need more, today's totals slow down first, then the live numbers.",
+        width,
+    );
+    entry(&mut out, "now".into(), theme.key(), &plan, width);
 
     heading(&mut out, "Without the TUI", theme);
     for (cmd, what) in [

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::columns::{Column, ColumnId, column};
-use super::format::fit;
+use super::format::{fit, span};
 use super::theme::Theme;
 use crate::app::{App, Pane, QueueRow, Sort};
 use crate::genesys::auth::AuthPhase;
@@ -50,7 +50,7 @@ pub fn fitting(cols: &[ColumnId], width: u16) -> Vec<&'static Column> {
 
 fn number_cells(row: &QueueRow, cols: &[&Column], app: &App, theme: &Theme) -> Vec<Cell<'static>> {
     // Totals that missed three fetches are shown dimmed: old, not current.
-    let totals_stale = row.today_at.is_some_and(|t| app.since(t) > app.totals_refresh * 3);
+    let totals_stale = row.today_at.is_some_and(|t| app.since(t) > app.totals_every() * 3);
     cols.iter()
         .map(|c| {
             let text = (c.text)(row, app.data_now()).unwrap_or_else(|| theme.unknown().to_string());
@@ -107,6 +107,35 @@ fn empty_message(app: &App, theme: &Theme) -> Option<Vec<Line<'static>>> {
     None
 }
 
+/// How old a row's live numbers are, when older than three refreshes (never while frozen:
+/// the whole screen is then a snapshot and the header says so).
+pub fn stale_age(app: &App, row: &QueueRow) -> Option<std::time::Duration> {
+    if app.ui.frozen.is_some() {
+        return None;
+    }
+    row.age(app.now).filter(|a| *a > app.stale_after())
+}
+
+/// `~12s`: how old a stale row is, in words as well as dim (dim alone is lost without colour).
+pub fn stale_marker(age: std::time::Duration) -> String {
+    format!(" ~{}", span(age))
+}
+
+/// The queue name, and for a stale row its age at the end of the cell.
+fn name_cell(name: &str, stale: Option<std::time::Duration>, width: u16, theme: &Theme) -> Cell<'static> {
+    match stale {
+        None => Cell::from(fit(name, width as usize, theme.ascii)),
+        Some(age) => {
+            let marker = stale_marker(age);
+            let room = (width as usize).saturating_sub(marker.chars().count());
+            Cell::from(Line::from(vec![
+                Span::raw(fit(name, room, theme.ascii)),
+                Span::styled(marker, theme.warn().add_modifier(Modifier::DIM)),
+            ]))
+        }
+    }
+}
+
 pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if let Some(lines) = empty_message(app, theme) {
         f.render_widget(Paragraph::new(lines), area);
@@ -115,7 +144,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let cols = fitting(app.columns(), area.width);
     let numbers_width: u16 = cols.iter().map(|c| cell_width(c) + 1).sum();
     // Numbers sit next to the names on wide screens, not across an empty gulf.
-    let longest = app.visible_rows().map(|r| r.info.name.chars().count()).max().unwrap_or(0) as u16 + 2;
+    // A stale row's age goes after its name: room for it where the screen has room.
+    let longest = app
+        .visible_rows()
+        .map(|r| r.info.name.chars().count() + stale_age(app, r).map_or(0, |a| stale_marker(a).chars().count()))
+        .max()
+        .unwrap_or(0) as u16
+        + 2;
     let name_width = area.width.saturating_sub(numbers_width).min(longest.max(MIN_NAME)).max(8);
     let sort = app.ui.sort;
     // The usual order (by name, A-Z) needs no arrow; any other order shows where and which way.
@@ -125,13 +160,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             |c| Cell::from(Line::from(format!("{}{} ", arrow(sort.column == Some(c.id)), c.title)).right_aligned()),
         )))
         .style(theme.column_header());
-    let now = app.data_now();
     let rows = app.visible_rows().map(|r| {
-        let stale = app.ui.frozen.is_none() && r.age(now).is_some_and(|a| a > app.refresh * 3);
-        let mut cells = vec![Cell::from(fit(&r.info.name, name_width as usize, theme.ascii))];
+        let stale = stale_age(app, r);
+        let mut cells = vec![name_cell(&r.info.name, stale, name_width, theme)];
         cells.extend(number_cells(r, &cols, app, theme));
         let row = Row::new(cells);
-        if stale { row.style(theme.dim()) } else { row }
+        if stale.is_some() { row.style(theme.dim()) } else { row }
     });
     let widths = std::iter::once(Constraint::Length(name_width))
         .chain(cols.iter().map(|c| Constraint::Length(cell_width(c))))

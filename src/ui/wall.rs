@@ -84,7 +84,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let plan = plan(body, cols, rows.len(), app.settings.wall.big_digits);
     let pages = rows.len().div_ceil(plan.per_page()).max(1);
     let page = page(app, pages);
-    f.render_widget(Paragraph::new(header_line(app, theme, page, pages)), head);
+    f.render_widget(Paragraph::new(header_line(app, theme, page, pages, head.width)), head);
 
     if let Some(msg) = waiting_message(app, theme) {
         let [_, mid, _] =
@@ -104,10 +104,14 @@ fn waiting_message(app: &App, theme: &Theme) -> Option<String> {
     if app.queues_loaded && app.visible_len() > 0 {
         return None;
     }
+    let retrying = match app.retry_shown() {
+        Some(r) => format!("(retrying {}, attempt {})", header::countdown(app, r.next), r.attempt),
+        None => "(retrying)".to_string(),
+    };
     Some(match (&app.auth.phase, app.queues_loaded) {
-        (AuthPhase::Failed(why), _) => format!("Sign-in failed: {why} (retrying)"),
+        (AuthPhase::Failed(why), _) => format!("Sign-in failed: {why} {retrying}"),
         (_, false) => match &app.last_failure {
-            Some((_, why)) => format!("{why} (retrying)"),
+            Some((_, why)) => format!("{why} {retrying}"),
             None => format!("Connecting{}", theme.ellipsis()),
         },
         (_, true) if app.queues.is_empty() => "No queues visible to this token".to_string(),
@@ -115,7 +119,7 @@ fn waiting_message(app: &App, theme: &Theme) -> Option<String> {
     })
 }
 
-fn header_line(app: &App, theme: &Theme, page: usize, pages: usize) -> Line<'static> {
+fn header_line(app: &App, theme: &Theme, page: usize, pages: usize, width: u16) -> Line<'static> {
     let clock = app.now.to_zoned_datetime(app.timezone.clone()).strftime("%H:%M:%S").to_string();
     let sep = Span::styled(format!(" {} ", theme.sep()), theme.dim());
     let mut spans = vec![Span::raw(" "), Span::styled("qtop", theme.title()), sep.clone()];
@@ -123,15 +127,20 @@ fn header_line(app: &App, theme: &Theme, page: usize, pages: usize) -> Line<'sta
     spans.push(sep.clone());
     spans.push(Span::styled(clock, Style::new().add_modifier(Modifier::BOLD)));
     spans.push(sep.clone());
-    spans.extend(header::health(app, theme));
+    let mut tail = vec![];
     if let Some(v) = app.active_view() {
-        spans.push(sep.clone());
-        spans.push(Span::raw(format!("view {}", v.name)));
+        tail.push(sep.clone());
+        tail.push(Span::raw(format!("view {}", v.name)));
     }
     if pages > 1 {
-        spans.push(sep);
-        spans.push(Span::raw(format!("page {}/{pages}", page + 1)));
+        tail.push(sep);
+        tail.push(Span::raw(format!("page {}/{pages}", page + 1)));
     }
+    // The status gets what the clock, view and page leave: its long form on a wide wall,
+    // `Reconnecting in 8s #4` on a narrow one.
+    let used: usize = spans.iter().chain(tail.iter()).map(Span::width).sum();
+    spans.extend(header::health_within(app, theme, (width as usize).saturating_sub(used)));
+    spans.extend(tail);
     Line::from(spans)
 }
 
@@ -161,18 +170,29 @@ fn draw_cards(f: &mut Frame, body: Rect, app: &App, theme: &Theme, shown: &[&Que
     }
 }
 
+/// Numbers never observed, or older than three refreshes, are dimmed.
 fn stale(app: &App, row: &QueueRow) -> bool {
-    app.ui.frozen.is_none() && row.age(app.now).is_none_or(|a| a > app.refresh * 3)
+    app.ui.frozen.is_none() && row.age(app.now).is_none_or(|a| a > app.stale_after())
+}
+
+/// ` ~12s` after the name of a row whose numbers are old (not for never-observed rows:
+/// their numbers read `-`).
+fn stale_marker(app: &App, row: &QueueRow) -> Option<String> {
+    super::queue_table::stale_age(app, row).map(super::queue_table::stale_marker)
 }
 
 fn draw_card(f: &mut Frame, area: Rect, app: &App, theme: &Theme, row: &QueueRow, cols: &[ColumnId]) {
     let worst = app.worst_level(row, cols);
-    let name_room = area.width.saturating_sub(8) as usize;
+    let marker = stale_marker(app, row);
+    let name_room = area.width.saturating_sub(8 + marker.as_ref().map_or(0, |m| m.chars().count() as u16)) as usize;
     let mut title = vec![Span::raw(" ")];
     if worst != Level::Normal {
         title.push(Span::styled(format!("{} ", theme.marker(worst)), theme.level(worst)));
     }
     title.push(Span::styled(fit(&row.info.name, name_room, theme.ascii), Style::new().add_modifier(Modifier::BOLD)));
+    if let Some(m) = marker {
+        title.push(Span::styled(m, theme.warn()));
+    }
     title.push(Span::raw(" "));
     let border = if worst == Level::Normal { theme.label() } else { theme.level(worst) };
     let block = Block::bordered().border_set(theme.border()).border_style(border).title(Line::from(title));
@@ -224,10 +244,14 @@ fn draw_table(f: &mut Frame, body: Rect, app: &App, theme: &Theme, shown: &[&Que
     .style(theme.column_header());
     let rows = shown.iter().map(|r| {
         let dim = stale(app, r);
-        let mut cells = vec![Cell::from(Span::styled(
-            fit(&r.info.name, name_w as usize, theme.ascii),
-            Style::new().add_modifier(Modifier::BOLD),
-        ))];
+        let marker = stale_marker(app, r);
+        let room = (name_w as usize).saturating_sub(marker.as_ref().map_or(0, |m| m.chars().count()));
+        let mut name =
+            vec![Span::styled(fit(&r.info.name, room, theme.ascii), Style::new().add_modifier(Modifier::BOLD))];
+        if let Some(m) = marker {
+            name.push(Span::styled(m, theme.warn()));
+        }
+        let mut cells = vec![Cell::from(Line::from(name))];
         for c in &cols {
             let level = app.level(r, c);
             let text = (c.text)(r, app.data_now()).unwrap_or_else(|| theme.unknown().to_string());

@@ -78,3 +78,121 @@ pub fn http() -> reqwest::Client {
     qtop::genesys::client::ensure_tls();
     reqwest::Client::new()
 }
+
+/// qtop's monitor running against a simulator, its events fed into a real `App` — the same
+/// path the TUI takes, minus the terminal.
+pub mod watch {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use jiff::Timestamp;
+    use qtop::app::App;
+    use qtop::event::{Command, Event, MonitorEvent};
+    use qtop::genesys::auth::Session;
+    use qtop::monitor::{Monitor, Tuning};
+    use tokio::sync::mpsc;
+    use tokio::task::JoinHandle;
+    use tokio::time::Instant;
+
+    pub struct Watch {
+        pub app: App,
+        events: mpsc::Receiver<Event>,
+        commands: mpsc::Sender<Command>,
+        pub task: JoinHandle<()>,
+        /// Token reports received (the token pane asked again).
+        pub reports: usize,
+        /// Every event seen, by kind, for assertions about what the monitor said.
+        pub retrying_events: usize,
+    }
+
+    /// Short timings: a refresh of `refresh`, totals every few refreshes, quick backoff.
+    pub fn tuning() -> Tuning {
+        Tuning {
+            relist_every: Duration::from_secs(1),
+            backoff_base: Duration::from_millis(100),
+            backoff_cap: Duration::from_millis(800),
+            report_every: Duration::from_millis(100),
+        }
+    }
+
+    impl Watch {
+        pub fn start(session: Arc<Session>, tz: jiff::tz::TimeZone, refresh: Duration, tuning: Tuning) -> Watch {
+            Watch::start_with(session, tz, refresh, refresh * 3, tuning)
+        }
+
+        pub fn start_with(
+            session: Arc<Session>,
+            tz: jiff::tz::TimeZone,
+            refresh: Duration,
+            totals_refresh: Duration,
+            tuning: Tuning,
+        ) -> Watch {
+            let (ev_tx, events) = mpsc::channel(1024);
+            let (commands, cmd_rx) = mpsc::channel(16);
+            let monitor = Monitor {
+                session: session.clone(),
+                refresh,
+                totals_refresh,
+                timezone: tz.clone(),
+                selectors: vec![],
+                events: ev_tx,
+            };
+            let task = tokio::spawn(monitor.run_with(cmd_rx, tuning));
+            let mut app = App::new("sim".into(), session.method().grant(), refresh, Timestamp::now());
+            app.totals_refresh = totals_refresh;
+            app.timezone = tz;
+            Watch { app, events, commands, task, reports: 0, retrying_events: 0 }
+        }
+
+        fn feed(&mut self, ev: Event) {
+            match &ev {
+                Event::Monitor(MonitorEvent::TokenReport(_)) => self.reports += 1,
+                Event::Monitor(MonitorEvent::Retrying { .. }) => self.retrying_events += 1,
+                _ => {}
+            }
+            for c in self.app.update(ev) {
+                // The TUI routes sign-in commands elsewhere; the rest go to the monitor.
+                let _ = self.commands.try_send(c);
+            }
+        }
+
+        /// Feed events (and clock ticks) into the app until `cond` holds; false when `within`
+        /// passes first.
+        pub async fn until(&mut self, within: Duration, cond: impl Fn(&App) -> bool) -> bool {
+            let end = Instant::now() + within;
+            loop {
+                self.feed(Event::Tick(Timestamp::now()));
+                if cond(&self.app) {
+                    return true;
+                }
+                let left = end.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return false;
+                }
+                if let Ok(Some(ev)) =
+                    tokio::time::timeout(left.min(Duration::from_millis(50)), self.events.recv()).await
+                {
+                    self.feed(ev);
+                    while let Ok(ev) = self.events.try_recv() {
+                        self.feed(ev);
+                    }
+                }
+            }
+        }
+
+        /// Keep the app up to date for `d`.
+        pub async fn run_for(&mut self, d: Duration) {
+            self.until(d, |_| false).await;
+        }
+
+        pub fn command(&self, c: Command) {
+            let _ = self.commands.try_send(c);
+        }
+
+        pub async fn stop(self) {
+            let _ = self.commands.send(Command::Quit).await;
+            drop(self.events);
+            let _ = tokio::time::timeout(Duration::from_secs(5), self.task).await;
+        }
+    }
+}

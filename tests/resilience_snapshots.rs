@@ -1,0 +1,320 @@
+//! Rendered screens for every status the header can show when things go wrong, at 80x24 and
+//! 120x40: Reconnecting, Rate limited, Stale, Auth failed (retrying), Frozen over trouble, the
+//! budget stretching the plan, "access restored" in the error log, and the wall.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use qtop::app::{App, UiSettings, Wall};
+use qtop::event::{Activity, Event, MonitorEvent, PollPlan, QueueInfo};
+use qtop::genesys::auth::{AuthPhase, AuthStatus, Grant, TokenFacts};
+use qtop::genesys::catalog::EndpointId;
+use qtop::genesys::client::{ApiError, ErrorKind, Request};
+use qtop::genesys::models::{ErrorBody, OAuthErrorBody};
+use qtop::genesys::queries::QueueNumbers;
+use qtop::ui;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const NAMES: &[&str] = &[
+    "Billing & Payments",
+    "Collections",
+    "Customer Care",
+    "Customer Care - Chat",
+    "Email Support",
+    "Order Status",
+    "Returns & Exchanges",
+    "Sales - New Customers",
+];
+
+fn t0() -> Timestamp {
+    "2026-11-25T10:30:00Z".parse().unwrap()
+}
+
+fn secs(n: i64) -> SignedDuration {
+    SignedDuration::from_secs(n)
+}
+
+fn signed_in(now: Timestamp) -> AuthStatus {
+    AuthStatus {
+        phase: AuthPhase::SignedIn,
+        token: Some(TokenFacts {
+            grant: Grant::ClientCredentials,
+            fingerprint: "sha256:1a2b3c4d".into(),
+            obtained_at: now,
+            expires_at: Some(now + secs(86_399)),
+            renewable: true,
+            ..Default::default()
+        }),
+        signed_in_at: Some(now),
+        sign_ins: 1,
+        ..Default::default()
+    }
+}
+
+fn ev(m: MonitorEvent) -> Event {
+    Event::Monitor(m)
+}
+
+/// Queues with numbers observed at 10:30:00, a budget report, the token pane hidden.
+fn live() -> App {
+    let now = t0();
+    let mut app = App::new("us-west-2".into(), Grant::ClientCredentials, Duration::from_secs(1), now);
+    app.update(ev(MonitorEvent::Auth(Box::new(signed_in(now)))));
+    app.token.shown = Some(false);
+    let queues = NAMES
+        .iter()
+        .enumerate()
+        .map(|(i, n)| QueueInfo {
+            id: format!("q{i}"),
+            name: n.to_string(),
+            division: None,
+            sl_target: Some((0.8, 20)),
+        })
+        .collect();
+    app.update(ev(MonitorEvent::Queues { queues, unmatched: vec![], at: now }));
+    let numbers: BTreeMap<String, QueueNumbers> = (0..NAMES.len() as u32)
+        .map(|i| {
+            let n = QueueNumbers {
+                waiting: Some(i % 3),
+                longest_waiting_ms: Some(if i % 3 == 0 { 0 } else { 20_000 + 9_000 * i as u64 }),
+                interacting: Some(i + 2),
+                alerting: Some(0),
+                on_queue: Some(i + 5),
+                idle: Some(i % 2),
+                off_queue: Some(1),
+                ..Default::default()
+            };
+            (format!("q{i}"), n)
+        })
+        .collect();
+    let ids = (0..NAMES.len()).map(|i| format!("q{i}")).collect();
+    app.update(ev(MonitorEvent::Observations { queue_ids: ids, numbers, at: now }));
+    app.update(ev(MonitorEvent::Plan(PollPlan {
+        live_every: Duration::from_secs(1),
+        totals_every: Duration::from_secs(30),
+        allowed: 300,
+        short: None,
+        note: None,
+    })));
+    app.update(ev(MonitorEvent::Budget { used: 62, allowed: 300, resume: None }));
+    app.update(Event::Tick(now + SignedDuration::from_millis(400)));
+    app
+}
+
+fn failed(activity: Activity, error: ApiError, at: Timestamp) -> Event {
+    ev(MonitorEvent::Failed { activity, error: Box::new(error), at })
+}
+
+fn unavailable() -> ApiError {
+    ApiError {
+        request: Request::new(EndpointId::QueueObservations).line(),
+        kind: ErrorKind::Api {
+            status: 503,
+            body: Some(Box::new(ErrorBody {
+                code: Some("service.unavailable".into()),
+                message: Some("The service is currently unavailable.".into()),
+                status: Some(503),
+                ..Default::default()
+            })),
+            raw: String::new(),
+        },
+        meta: None,
+    }
+}
+
+fn too_many() -> ApiError {
+    ApiError {
+        request: Request::new(EndpointId::QueueObservations).line(),
+        kind: ErrorKind::Api {
+            status: 429,
+            body: Some(Box::new(ErrorBody {
+                code: Some("too.many.requests.retry.after".into()),
+                message: Some("Rate limit exceeded the maximum. Retry the request in [42] seconds".into()),
+                status: Some(429),
+                ..Default::default()
+            })),
+            raw: String::new(),
+        },
+        meta: None,
+    }
+}
+
+fn forbidden() -> ApiError {
+    ApiError {
+        request: Request::new(EndpointId::QueueObservations).line(),
+        kind: ErrorKind::Api {
+            status: 403,
+            body: Some(Box::new(ErrorBody {
+                code: Some("missing.permissions".into()),
+                message: Some(
+                    "Unable to perform the requested action. You are missing the following permission(s): [analytics:queueObservation:view]"
+                        .into(),
+                ),
+                status: Some(403),
+                ..Default::default()
+            })),
+            raw: String::new(),
+        },
+        meta: None,
+    }
+}
+
+/// 25 s after the last good numbers, the fourth attempt after a run of 503s is 8 s away.
+fn reconnecting() -> App {
+    let mut app = live();
+    let at = t0() + secs(17);
+    app.update(failed(Activity::Observations, unavailable(), at));
+    app.update(ev(MonitorEvent::Retrying {
+        activity: Activity::Observations,
+        attempt: 4,
+        next: t0() + secs(33),
+        rate_limited: false,
+    }));
+    app.update(Event::Tick(t0() + secs(25)));
+    app
+}
+
+fn rate_limited() -> App {
+    let mut app = live();
+    app.update(failed(Activity::Observations, too_many(), t0() + secs(3)));
+    app.update(ev(MonitorEvent::Retrying {
+        activity: Activity::Observations,
+        attempt: 1,
+        next: t0() + secs(45),
+        rate_limited: true,
+    }));
+    app.update(ev(MonitorEvent::Budget { used: 300, allowed: 300, resume: Some(t0() + secs(45)) }));
+    app.update(Event::Tick(t0() + secs(3)));
+    app
+}
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    let mut app = app.clone();
+    app.update(Event::Resize(w, h));
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| ui::draw(f, &app)).unwrap();
+    term.backend().to_string()
+}
+
+fn both(name: &str, app: &App) {
+    insta::assert_snapshot!(format!("{name}_80x24"), render(app, 80, 24));
+    insta::assert_snapshot!(format!("{name}_120x40"), render(app, 120, 40));
+}
+
+#[test]
+fn reconnecting_counts_down_to_the_next_attempt() {
+    let app = reconnecting();
+    let wide = render(&app, 120, 40);
+    assert!(wide.contains("Reconnecting – retrying in 8s (attempt 4)"), "{wide}");
+    assert!(render(&app, 80, 24).contains("Reconnecting in 8s #4"));
+    let mut later = app.clone();
+    later.update(Event::Tick(t0() + secs(30)));
+    assert!(render(&later, 120, 40).contains("retrying in 3s"), "the countdown ticks");
+    both("reconnecting", &app);
+}
+
+#[test]
+fn rate_limited_says_when_it_resumes() {
+    let app = rate_limited();
+    assert!(render(&app, 120, 40).contains("Rate limited – resuming in 42s (Retry-After)"));
+    both("rate_limited", &app);
+}
+
+#[test]
+fn stale_rows_are_marked_with_their_age() {
+    let mut app = live();
+    app.update(Event::Tick(t0() + secs(12)));
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("Stale – last numbers 12s old"), "{screen}");
+    assert!(screen.contains("Collections ~12s"), "{screen}");
+    both("stale", &app);
+}
+
+#[test]
+fn auth_failed_keeps_retrying() {
+    let mut app = live();
+    let mut status = signed_in(t0());
+    status.phase = AuthPhase::Failed("400 invalid_client: authentication failed".into());
+    app.update(ev(MonitorEvent::Auth(Box::new(status))));
+    let e = ApiError {
+        request: Request::new(EndpointId::OAuthToken).line(),
+        kind: ErrorKind::OAuth {
+            status: 400,
+            body: Some(OAuthErrorBody {
+                error: "invalid_client".into(),
+                description: Some("authentication failed".into()),
+                error_description: Some("authentication failed".into()),
+            }),
+            raw: String::new(),
+        },
+        meta: None,
+    };
+    app.update(failed(Activity::SignIn, e, t0() + secs(5)));
+    app.update(ev(MonitorEvent::Retrying {
+        activity: Activity::Observations,
+        attempt: 3,
+        next: t0() + secs(30),
+        rate_limited: false,
+    }));
+    app.update(Event::Tick(t0() + secs(10)));
+    let wide = render(&app, 120, 40);
+    assert!(wide.contains("Auth failed – retrying in 20s (attempt 3)"), "{wide}");
+    both("auth_failed_retrying", &app);
+}
+
+#[test]
+fn frozen_still_says_how_the_data_underneath_is() {
+    let mut app = reconnecting();
+    app.update(Event::Key(ratatui::crossterm::event::KeyEvent::new(
+        ratatui::crossterm::event::KeyCode::Char('f'),
+        ratatui::crossterm::event::KeyModifiers::NONE,
+    )));
+    app.update(Event::Tick(t0() + secs(27)));
+    let wide = render(&app, 120, 40);
+    assert!(wide.contains("FROZEN") && wide.contains("Reconnecting"), "{wide}");
+    both("frozen_reconnecting", &app);
+}
+
+#[test]
+fn a_stretched_plan_is_named_in_the_header() {
+    let mut app = live();
+    app.update(ev(MonitorEvent::Plan(PollPlan {
+        live_every: Duration::from_secs(4),
+        totals_every: Duration::from_secs(300),
+        allowed: 20,
+        short: Some("live every 4s, totals 300s".into()),
+        note: Some("rate budget 20/min: live numbers every 4s instead of 1s, daily totals every 300s".into()),
+    })));
+    app.update(ev(MonitorEvent::Budget { used: 15, allowed: 20, resume: None }));
+    app.update(Event::Tick(t0() + secs(2)));
+    let wide = render(&app, 120, 40);
+    assert!(wide.contains("15/20") && wide.contains("live every 4s, totals 300s (budget)"), "{wide}");
+    assert!(wide.contains("Live"), "2 s is fresh when live numbers come every 4 s: {wide}");
+    both("budget_stretched", &app);
+}
+
+#[test]
+fn access_restored_is_in_the_error_log() {
+    let mut app = live();
+    app.update(failed(Activity::Observations, forbidden(), t0() + secs(1)));
+    let numbers = BTreeMap::new();
+    let ids = (0..NAMES.len()).map(|i| format!("q{i}")).collect();
+    app.update(ev(MonitorEvent::Observations { queue_ids: ids, numbers, at: t0() + secs(9) }));
+    app.update(Event::Tick(t0() + secs(9)));
+    let wide = render(&app, 120, 40);
+    assert!(wide.contains("info") && wide.contains("access restored: live numbers answer again"), "{wide}");
+    both("access_restored", &app);
+}
+
+#[test]
+fn the_wall_says_reconnecting_too() {
+    let mut app = reconnecting();
+    app.configure(UiSettings { start_wall: true, ..UiSettings::default() }, jiff::tz::TimeZone::UTC);
+    app.ui.wall = Some(Wall { kiosk: true, since: t0() });
+    app.update(Event::Tick(t0() + secs(25)));
+    let wide = render(&app, 120, 40);
+    assert!(wide.contains("Reconnecting – retrying in 8s (attempt 4)"), "{wide}");
+    both("wall_reconnecting", &app);
+}
