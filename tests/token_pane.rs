@@ -503,3 +503,18 @@ async fn the_token_report_names_the_endpoints_qtop_calls() {
     assert!(rows.iter().any(|r| r.endpoint == EndpointId::QueueObservations));
     assert!(rows.iter().all(|r| catalog::spec(r.endpoint).used_by_qtop));
 }
+
+#[tokio::test]
+async fn the_header_names_the_org_once_the_token_says_it() {
+    let sim = start_sim().await;
+    let (report, grant) = report_for(&sim, "supervisor").await;
+    let name = report.info.as_ref().unwrap().organization.as_ref().unwrap().name.clone().unwrap();
+    let before = App::new("us-west-2".into(), grant, Duration::from_secs(1), t(NOW));
+    let top = |app: &App, w| render(app, w, 40).lines().next().unwrap().to_string();
+    assert!(top(&before, 120).contains("org us-west-2") && !top(&before, 120).contains(&name));
+    let app = app_with("us-west-2", grant, facts(grant, Some(90), TokenSource::SignIn), report);
+    assert!(top(&app, 120).contains(&format!("{name}, us-west-2")), "{}", top(&app, 120));
+    // Narrow: the name stays, the region goes.
+    let narrow = render(&app, 80, 24).lines().next().unwrap().to_string();
+    assert!(narrow.contains(&name[..10]) && !narrow.contains("us-west-2"), "{narrow}");
+}

@@ -577,6 +577,12 @@ impl App {
         Duration::try_from(self.now.duration_since(t)).unwrap_or_default()
     }
 
+    /// The org's name, once `tokens/me` has said it (the region label is all we know before).
+    pub fn org_name(&self) -> Option<&str> {
+        let info = self.token.report.as_ref()?.info.as_ref().ok()?;
+        info.organization.as_ref()?.name.as_deref().filter(|n| !n.trim().is_empty())
+    }
+
     /// Time left on the token, when known.
     pub fn token_left(&self) -> Option<SignedDuration> {
         let exp = self.auth.token.as_ref()?.expires_at?;

@@ -34,7 +34,7 @@ impl Part {
 
 fn parts(app: &App, theme: &Theme) -> Vec<Part> {
     let mut out = vec![Part::new(vec![Span::styled("qtop", theme.title())], 9)];
-    out.push(Part::new(vec![Span::raw(app.org_label.clone())], 5).labelled(Span::styled("org ", theme.label())));
+    out.push(org(app, theme));
 
     let mut token = vec![Span::raw(app.grant.as_str())];
     match (&app.auth.phase, app.token_left()) {
@@ -233,6 +233,36 @@ pub fn line(app: &App, theme: &Theme, width: u16) -> Line<'static> {
         let (i, _) = weakest(&parts).expect("non-empty");
         parts.remove(i);
     }
+}
+
+/// The org by name once the token says it, with the region it lives in; narrower forms keep
+/// the name, since that is what a supervisor watching two orgs tells them apart by.
+fn org(app: &App, theme: &Theme) -> Part {
+    let label = Span::styled("org ", theme.label());
+    match app.org_name() {
+        Some(name) => {
+            let name = short(name, 24, theme);
+            Part {
+                spans: vec![Span::raw(name.clone()), Span::styled(format!(", {}", app.org_label), theme.label())],
+                medium: Some(vec![Span::raw(name.clone())]),
+                compact: Some(vec![Span::raw(short(&name, 14, theme))]),
+                label: Some(label),
+                keep: 5,
+            }
+        }
+        None => Part::new(vec![Span::raw(app.org_label.clone())], 5).labelled(label),
+    }
+}
+
+/// `text` cut to `max` columns, marked as cut.
+fn short(text: &str, max: usize, theme: &Theme) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mark = theme.ellipsis();
+    let mut out: String = text.chars().take(max.saturating_sub(mark.len())).collect();
+    out.push_str(mark);
+    out
 }
 
 /// `FROZEN 12s`, reversed so it stands out without colour too.

@@ -123,7 +123,7 @@ fn header_line(app: &App, theme: &Theme, page: usize, pages: usize, width: u16) 
     let clock = app.now.to_zoned_datetime(app.timezone.clone()).strftime("%H:%M:%S").to_string();
     let sep = Span::styled(format!(" {} ", theme.sep()), theme.dim());
     let mut spans = vec![Span::raw(" "), Span::styled("qtop", theme.title()), sep.clone()];
-    spans.push(Span::raw(app.org_label.clone()));
+    spans.push(Span::raw(app.org_name().unwrap_or(&app.org_label).to_string()));
     spans.push(sep.clone());
     spans.push(Span::styled(clock, Style::new().add_modifier(Modifier::BOLD)));
     spans.push(sep.clone());

@@ -1,0 +1,47 @@
+//! The three grants qtop sends to `POST /oauth/token`.
+
+use jiff::Timestamp;
+
+use super::grant::{Grant, Token};
+use crate::genesys::catalog::EndpointId;
+use crate::genesys::client::{ApiError, Auth, Client, Request, Response};
+use crate::genesys::models::TokenResponse;
+use crate::genesys::secret::Secret;
+
+/// `POST /oauth/token` with `grant_type=client_credentials` and HTTP Basic credentials.
+pub async fn client_credentials(client: &Client, client_id: &str, secret: &Secret) -> Result<Token, ApiError> {
+    let req = Request::new(EndpointId::OAuthToken).form(vec![("grant_type".into(), "client_credentials".into())]);
+    let resp: Response<TokenResponse> = client.send(&req, Auth::Basic { user: client_id, password: secret }).await?;
+    Ok(Token::from_response(resp.body, Grant::ClientCredentials, Timestamp::now()))
+}
+
+/// `POST /oauth/token` with `grant_type=authorization_code` and the PKCE verifier (a public
+/// client: no secret).
+pub async fn exchange_code(
+    client: &Client,
+    client_id: &str,
+    code: &Secret,
+    verifier: &Secret,
+    redirect_uri: &str,
+) -> Result<Token, ApiError> {
+    let req = Request::new(EndpointId::OAuthToken).form(vec![
+        ("grant_type".into(), "authorization_code".into()),
+        ("code".into(), code.expose().into()),
+        ("redirect_uri".into(), redirect_uri.into()),
+        ("client_id".into(), client_id.into()),
+        ("code_verifier".into(), verifier.expose().into()),
+    ]);
+    let resp: Response<TokenResponse> = client.send(&req, Auth::None).await?;
+    Ok(Token::from_response(resp.body, Grant::AuthorizationCode, Timestamp::now()))
+}
+
+/// `POST /oauth/token` with `grant_type=refresh_token`.
+pub async fn refresh_token(client: &Client, client_id: &str, refresh: &Secret) -> Result<Token, ApiError> {
+    let req = Request::new(EndpointId::OAuthToken).form(vec![
+        ("grant_type".into(), "refresh_token".into()),
+        ("refresh_token".into(), refresh.expose().into()),
+        ("client_id".into(), client_id.into()),
+    ]);
+    let resp: Response<TokenResponse> = client.send(&req, Auth::None).await?;
+    Ok(Token::from_response(resp.body, Grant::AuthorizationCode, Timestamp::now()))
+}
