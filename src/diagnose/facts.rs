@@ -23,6 +23,8 @@ pub struct ErrorFacts {
     pub correlation_id: Option<String>,
     pub context_id: Option<String>,
     pub retry_after: Option<Duration>,
+    /// `inin-ratelimit-allowed` on the answer, when the server sent it.
+    pub rate_allowed: Option<u32>,
     pub transport: Option<Transport>,
     pub raw: Option<String>,
 }
@@ -48,6 +50,7 @@ impl ErrorFacts {
             endpoint: Some(catalog::spec(e.request.endpoint)),
             correlation_id: e.correlation_id().map(String::from),
             retry_after: e.retry_after(),
+            rate_allowed: e.meta.as_ref().and_then(|m| m.rate).map(|r| r.allowed),
             raw: e.raw().filter(|r| !r.is_empty()).map(String::from),
             ..Default::default()
         };

@@ -433,10 +433,16 @@ fn rate_limited(f: &ErrorFacts) -> Diagnosis {
         Some(s) => format!("rate limit reached; retry in {s}s"),
         None => "rate limit reached".to_string(),
     };
+    let limit = match f.rate_allowed {
+        Some(n) => format!("{n} requests/min per token, from inin-ratelimit-allowed"),
+        None => "usually 300 requests/min per token".into(),
+    };
     let mut d = Diagnosis::new(
         Cause::RateLimited,
         summary,
-        "qtop waits for Retry-After and resumes; to stay under the limit (300 requests/min per token) raise [monitor] refresh or watch fewer queues",
+        format!(
+            "qtop waits for Retry-After and resumes; to stay under the limit ({limit}) raise [monitor] refresh or watch fewer queues"
+        ),
     );
     if wait.is_some_and(|s| s > 180) {
         d.evidence

@@ -69,6 +69,8 @@ fn cases() -> Vec<Case> {
         OBS,
     );
     rate.retry_after = Some(Duration::from_secs(42));
+    let mut lowered = rate.clone();
+    lowered.rate_allowed = Some(20);
     let mut unavailable = api(503, "service.unavailable", "The service is currently unavailable.", OBS);
     unavailable.retry_after = Some(Duration::from_secs(5));
     let mut timeout = api(0, "", "", OBS);
@@ -268,7 +270,15 @@ fn cases() -> Vec<Case> {
             know: wallboard(),
             cause: Cause::RateLimited,
             missing: &[],
-            fix: &["Retry-After", "300"],
+            fix: &["Retry-After", "usually 300"],
+        },
+        Case {
+            name: "rate limited under a lowered limit",
+            facts: lowered,
+            know: wallboard(),
+            cause: Cause::RateLimited,
+            missing: &[],
+            fix: &["20 requests/min per token, from inin-ratelimit-allowed"],
         },
         Case {
             name: "server fault",
