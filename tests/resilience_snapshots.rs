@@ -2,31 +2,27 @@
 //! 120x40: Reconnecting, Rate limited, Stale, Auth failed (retrying), Frozen over trouble, the
 //! budget stretching the plan, "access restored" in the error log, and the wall.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use common::errors::{forbidden, too_many, unavailable};
+use common::fixtures;
 use jiff::{SignedDuration, Timestamp};
 use qtop::app::{App, UiSettings, Wall};
 use qtop::event::{Activity, Event, MonitorEvent, PollPlan, QueueInfo};
 use qtop::genesys::auth::{AuthPhase, AuthStatus, Grant, TokenFacts};
 use qtop::genesys::catalog::EndpointId;
 use qtop::genesys::client::{ApiError, ErrorKind, Request};
-use qtop::genesys::models::{ErrorBody, OAuthErrorBody};
+use qtop::genesys::models::OAuthErrorBody;
 use qtop::genesys::queries::QueueNumbers;
 use qtop::ui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-const NAMES: &[&str] = &[
-    "Billing & Payments",
-    "Collections",
-    "Customer Care",
-    "Customer Care - Chat",
-    "Email Support",
-    "Order Status",
-    "Returns & Exchanges",
-    "Sales - New Customers",
-];
+/// Eight queues: few enough that the error log fits under them at 80x24.
+const NAMES: &[&str] = fixtures::NAMES.split_at(8).0;
 
 fn t0() -> Timestamp {
     "2026-11-25T10:30:00Z".parse().unwrap()
@@ -105,60 +101,6 @@ fn live() -> App {
 
 fn failed(activity: Activity, error: ApiError, at: Timestamp) -> Event {
     ev(MonitorEvent::Failed { activity, error: Box::new(error), at })
-}
-
-fn unavailable() -> ApiError {
-    ApiError {
-        request: Request::new(EndpointId::QueueObservations).line(),
-        kind: ErrorKind::Api {
-            status: 503,
-            body: Some(Box::new(ErrorBody {
-                code: Some("service.unavailable".into()),
-                message: Some("The service is currently unavailable.".into()),
-                status: Some(503),
-                ..Default::default()
-            })),
-            raw: String::new(),
-        },
-        meta: None,
-    }
-}
-
-fn too_many() -> ApiError {
-    ApiError {
-        request: Request::new(EndpointId::QueueObservations).line(),
-        kind: ErrorKind::Api {
-            status: 429,
-            body: Some(Box::new(ErrorBody {
-                code: Some("too.many.requests.retry.after".into()),
-                message: Some("Rate limit exceeded the maximum. Retry the request in [42] seconds".into()),
-                status: Some(429),
-                ..Default::default()
-            })),
-            raw: String::new(),
-        },
-        meta: None,
-    }
-}
-
-fn forbidden() -> ApiError {
-    ApiError {
-        request: Request::new(EndpointId::QueueObservations).line(),
-        kind: ErrorKind::Api {
-            status: 403,
-            body: Some(Box::new(ErrorBody {
-                code: Some("missing.permissions".into()),
-                message: Some(
-                    "Unable to perform the requested action. You are missing the following permission(s): [analytics:queueObservation:view]"
-                        .into(),
-                ),
-                status: Some(403),
-                ..Default::default()
-            })),
-            raw: String::new(),
-        },
-        meta: None,
-    }
 }
 
 /// 25 s after the last good numbers, the fourth attempt after a run of 503s is 8 s away.

@@ -1,8 +1,12 @@
 //! Rendered screens (ratatui TestBackend + insta) for each pane and state.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use common::errors::forbidden;
+use common::fixtures::{self, NAMES};
 use jiff::Timestamp;
 use qtop::app::App;
 use qtop::event::{Activity, Event, MonitorEvent, QueueInfo};
@@ -11,7 +15,6 @@ use qtop::genesys::auth::{AuthPhase, AuthStatus, Grant, TokenFacts};
 use qtop::genesys::catalog::EndpointId;
 use qtop::genesys::client::{ApiError, ErrorKind, RateHeaders, Request};
 use qtop::genesys::models::ErrorBody;
-use qtop::genesys::queries::QueueNumbers;
 use qtop::ui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -20,22 +23,6 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
-
-const NAMES: &[&str] = &[
-    "Billing & Payments",
-    "Collections",
-    "Customer Care",
-    "Customer Care - Chat",
-    "Email Support",
-    "Order Status",
-    "Returns & Exchanges",
-    "Sales - New Customers",
-    "Sales - Upgrades",
-    "Spanish Line",
-    "Tech Support L1",
-    "Tech Support L2",
-    "VIP Concierge",
-];
 
 fn signed_in(now: Timestamp) -> AuthStatus {
     AuthStatus {
@@ -77,21 +64,7 @@ fn live() -> App {
     let mut numbers = BTreeMap::new();
     for i in 0..NAMES.len() - 1 {
         let i32 = i as u32;
-        numbers.insert(
-            format!("q{i:02}"),
-            QueueNumbers {
-                waiting: Some(i32 % 4 * 3),
-                longest_waiting_ms: Some(if i32 % 4 == 0 { 0 } else { (i as u64 * 37_000) % 400_000 }),
-                interacting: Some(i32 % 7 + 1),
-                alerting: Some(i32 % 2),
-                on_queue: Some(i32 % 9 + 4),
-                idle: Some(i32 % 3),
-                off_queue: Some(i32 % 5),
-                not_responding: Some(0),
-                active: Some(i32 % 9 + 6),
-                members: Some(20),
-            },
-        );
+        numbers.insert(format!("q{i:02}"), fixtures::numbers(i32, 3));
     }
     let ids: Vec<String> = (0..NAMES.len()).map(|i| format!("q{i:02}")).collect();
     app.update(Event::Monitor(MonitorEvent::Observations { queue_ids: ids.clone(), numbers, at: app.now }));
@@ -124,26 +97,6 @@ fn live() -> App {
     }));
     app.update(Event::Tick(app.now + jiff::SignedDuration::from_millis(400)));
     app
-}
-
-fn forbidden() -> ApiError {
-    ApiError {
-        request: Request::new(EndpointId::QueueObservations).line(),
-        kind: ErrorKind::Api {
-            status: 403,
-            body: Some(Box::new(ErrorBody {
-                code: Some("missing.permissions".into()),
-                message: Some(
-                    "Unable to perform the requested action. You are missing the following permission(s): [analytics:queueObservation:view]"
-                        .into(),
-                ),
-                status: Some(403),
-                ..Default::default()
-            })),
-            raw: String::new(),
-        },
-        meta: None,
-    }
 }
 
 fn render(app: &App, w: u16, h: u16) -> String {
@@ -310,23 +263,12 @@ fn error_detail_ascii_is_pure_ascii() {
 }
 
 fn forbidden_aggregates() -> ApiError {
-    ApiError {
-        request: Request::new(EndpointId::ConversationAggregates).line(),
-        kind: ErrorKind::Api {
-            status: 403,
-            body: Some(Box::new(ErrorBody {
-                code: Some("missing.any.permissions".into()),
-                message: Some(
-                    "Unable to perform the requested action. You must have at least one of the following permissions assigned: [analytics:conversationAggregate:view]"
-                        .into(),
-                ),
-                status: Some(403),
-                ..Default::default()
-            })),
-            raw: String::new(),
-        },
-        meta: None,
-    }
+    common::errors::api_error(
+        EndpointId::ConversationAggregates,
+        403,
+        "missing.any.permissions",
+        "Unable to perform the requested action. You must have at least one of the following permissions assigned: [analytics:conversationAggregate:view]",
+    )
 }
 
 #[test]

@@ -3,17 +3,20 @@
 //! pure ASCII, NO_COLOR screens carry no colour, colour never says what the text does not,
 //! and the help lists exactly the key tables.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use common::errors::forbidden;
+use common::fixtures::{self, NAMES};
 use jiff::{SignedDuration, Timestamp};
 use qtop::app::{App, Sort, UiSettings, ViewDef};
 use qtop::event::{Activity, Event, MonitorEvent, QueueInfo};
 use qtop::genesys::auth::{AuthPhase, AuthStatus, Grant, TokenFacts};
 use qtop::genesys::catalog::EndpointId;
-use qtop::genesys::client::{ApiError, ErrorKind, RateHeaders, Request};
-use qtop::genesys::models::ErrorBody;
-use qtop::genesys::queries::{Member, QueueNumbers, Selector};
+use qtop::genesys::client::{RateHeaders, Request};
+use qtop::genesys::queries::{Member, Selector};
 use qtop::keys::{Component, Key, Keymap};
 use qtop::ui;
 use qtop::ui::columns::ColumnId;
@@ -23,22 +26,6 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Color;
 
 const T0: &str = "2026-11-25T10:30:00Z";
-
-const NAMES: &[&str] = &[
-    "Billing & Payments",
-    "Collections",
-    "Customer Care",
-    "Customer Care - Chat",
-    "Email Support",
-    "Order Status",
-    "Returns & Exchanges",
-    "Sales - New Customers",
-    "Sales - Upgrades",
-    "Spanish Line",
-    "Tech Support L1",
-    "Tech Support L2",
-    "VIP Concierge",
-];
 
 fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -94,21 +81,7 @@ fn live_with(settings: UiSettings) -> App {
     let mut numbers = BTreeMap::new();
     for i in 0..NAMES.len() - 1 {
         let n = i as u32;
-        numbers.insert(
-            format!("q{i:02}"),
-            QueueNumbers {
-                waiting: Some(n % 4 * 4),
-                longest_waiting_ms: Some(if n % 4 == 0 { 0 } else { (i as u64 * 37_000) % 400_000 }),
-                interacting: Some(n % 7 + 1),
-                alerting: Some(n % 2),
-                on_queue: Some(n % 9 + 4),
-                idle: Some(n % 3),
-                off_queue: Some(n % 5),
-                not_responding: Some(0),
-                active: Some(n % 9 + 6),
-                members: Some(20),
-            },
-        );
+        numbers.insert(format!("q{i:02}"), fixtures::numbers(n, 4));
     }
     let ids = (0..NAMES.len()).map(|i| format!("q{i:02}")).collect();
     app.update(Event::Monitor(MonitorEvent::Observations { queue_ids: ids, numbers, at: now }));
@@ -135,26 +108,6 @@ fn keys(app: &mut App, keys: &str) {
             c => KeyCode::Char(c),
         };
         app.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-    }
-}
-
-fn forbidden() -> ApiError {
-    ApiError {
-        request: Request::new(EndpointId::QueueObservations).line(),
-        kind: ErrorKind::Api {
-            status: 403,
-            body: Some(Box::new(ErrorBody {
-                code: Some("missing.permissions".into()),
-                message: Some(
-                    "Unable to perform the requested action. You are missing the following permission(s): [analytics:queueObservation:view]"
-                        .into(),
-                ),
-                status: Some(403),
-                ..Default::default()
-            })),
-            raw: String::new(),
-        },
-        meta: None,
     }
 }
 

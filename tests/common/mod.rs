@@ -4,6 +4,8 @@
 use std::sync::Arc;
 
 use jiff::Timestamp;
+pub mod errors;
+pub mod fixtures;
 pub mod pty;
 pub mod shapes;
 
