@@ -12,11 +12,11 @@ use std::time::Duration;
 use common::{TestSim, start_sim, start_sim_with};
 use qtop::demo::PersonaBrowser;
 use qtop::genesys::auth::{
-    AuthMethod, AuthPhase, Grant, PkceMode, PkceSettings, ProvidedToken, Session, SignInPrompt, TokenSource,
+    AuthMethod, AuthPhase, Grant, PkceMode, PkceSettings, ProvidedToken, Session, SignInPrompt, Token, TokenSource,
     client_credentials, exchange_code, refresh_token,
 };
 use qtop::genesys::browser::{NoBrowser, Opener};
-use qtop::genesys::client::ErrorKind;
+use qtop::genesys::client::{ApiError, ErrorKind};
 use qtop::genesys::pkce::{Attempt, loopback_redirect};
 use qtop::genesys::queries;
 use qtop::genesys::secret::Secret;
@@ -92,6 +92,16 @@ async fn wait_for_prompt(session: &Session) -> SignInPrompt {
     .expect("the flow asks the user")
 }
 
+/// Start the sign-in in the background and wait until it asks the user: the prompt, and the
+/// sign-in's eventual outcome.
+async fn begin(session: &Arc<Session>) -> (SignInPrompt, tokio::task::JoinHandle<Result<Arc<Token>, ApiError>>) {
+    let waiting = tokio::spawn({
+        let s = session.clone();
+        async move { s.token().await }
+    });
+    (wait_for_prompt(session).await, waiting)
+}
+
 /// Sign in on the sim's page as `persona` and return where the browser is sent (not followed).
 async fn login_redirect(t: &TestSim, authorize_url: &str, persona: &str) -> String {
     let u = user(&t.org, persona);
@@ -138,11 +148,7 @@ async fn pkce_in_paste_mode_takes_the_address_the_browser_ended_on() {
     let t = start_sim().await;
     let opener = CountingOpener::none();
     let session = Arc::new(pkce(&t, "supervisor", PkceMode::Paste, None, opener.clone()));
-    let waiting = tokio::spawn({
-        let s = session.clone();
-        async move { s.token().await }
-    });
-    let prompt = wait_for_prompt(&session).await;
+    let (prompt, waiting) = begin(&session).await;
     assert!(prompt.accepts_paste && prompt.listening.is_none(), "{prompt:?}");
     assert_eq!(opener.opened.load(Ordering::SeqCst), 0, "paste mode opens no browser");
     let location = login_redirect(&t, &prompt.authorize_url, "supervisor").await;
@@ -175,11 +181,7 @@ async fn pkce_in_paste_mode_takes_the_address_the_browser_ended_on() {
 async fn a_refused_pasted_code_keeps_the_prompt_open() {
     let t = start_sim().await;
     let session = Arc::new(pkce(&t, "supervisor", PkceMode::Paste, None, Arc::new(NoBrowser)));
-    let waiting = tokio::spawn({
-        let s = session.clone();
-        async move { s.token().await }
-    });
-    let prompt = wait_for_prompt(&session).await;
+    let (prompt, waiting) = begin(&session).await;
     session.paste(Secret::new("ThisIsNotARealCodeButLongEnough"));
     let mut rx = session.status();
     let problem = tokio::time::timeout(Duration::from_secs(5), async {
@@ -205,11 +207,7 @@ async fn a_refused_pasted_code_keeps_the_prompt_open() {
 async fn a_bare_pasted_code_is_accepted() {
     let t = start_sim().await;
     let session = Arc::new(pkce(&t, "agent", PkceMode::Paste, None, Arc::new(NoBrowser)));
-    let waiting = tokio::spawn({
-        let s = session.clone();
-        async move { s.token().await }
-    });
-    let prompt = wait_for_prompt(&session).await;
+    let (prompt, waiting) = begin(&session).await;
     let location = login_redirect(&t, &prompt.authorize_url, "agent").await;
     let code = Url::parse(&location).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
     session.paste(Secret::new(code));
@@ -220,11 +218,7 @@ async fn a_bare_pasted_code_is_accepted() {
 async fn a_wrong_state_is_refused_and_nothing_is_exchanged() {
     let t = start_sim().await;
     let session = Arc::new(pkce(&t, "supervisor", PkceMode::Paste, None, Arc::new(NoBrowser)));
-    let waiting = tokio::spawn({
-        let s = session.clone();
-        async move { s.token().await }
-    });
-    let prompt = wait_for_prompt(&session).await;
+    let (prompt, waiting) = begin(&session).await;
     let location = login_redirect(&t, &prompt.authorize_url, "supervisor").await;
     let mut url = Url::parse(&location).unwrap();
     let pairs: Vec<(String, String)> = url
@@ -248,11 +242,7 @@ async fn a_wrong_state_is_refused_and_nothing_is_exchanged() {
 async fn the_loopback_listener_refuses_a_wrong_state_and_tells_the_browser() {
     let t = start_sim().await;
     let session = Arc::new(pkce(&t, "supervisor", PkceMode::Loopback, None, Arc::new(NoBrowser)));
-    let waiting = tokio::spawn({
-        let s = session.clone();
-        async move { s.token().await }
-    });
-    let prompt = wait_for_prompt(&session).await;
+    let (prompt, waiting) = begin(&session).await;
     let listening = prompt.listening.clone().expect("loopback mode listens");
     let location = login_redirect(&t, &prompt.authorize_url, "supervisor").await;
     assert!(location.starts_with(&listening), "{location} vs {listening}");
