@@ -6,16 +6,15 @@ mod common;
 
 use std::time::Duration;
 
-use common::start_sim;
+use common::{TestSim, start_sim};
 use jiff::Timestamp;
 use qtop::event::{Command, Event, MonitorEvent};
 use qtop::monitor::Monitor;
 use tokio::sync::mpsc;
 
-#[tokio::test]
-async fn fetch_members_answers_with_statuses_on_our_clock() {
-    let t = start_sim().await;
-    let (ev_tx, mut ev_rx) = mpsc::channel(256);
+/// The wallboard's monitor, polling so seldom that only the commands sent to it happen.
+fn quiet_monitor(t: &TestSim) -> (mpsc::Receiver<Event>, mpsc::Sender<Command>) {
+    let (ev_tx, ev_rx) = mpsc::channel(256);
     let (cmd_tx, cmd_rx) = mpsc::channel(16);
     let monitor = Monitor {
         session: t.session("wallboard"),
@@ -26,6 +25,13 @@ async fn fetch_members_answers_with_statuses_on_our_clock() {
         events: ev_tx,
     };
     tokio::spawn(monitor.run(cmd_rx));
+    (ev_rx, cmd_tx)
+}
+
+#[tokio::test]
+async fn fetch_members_answers_with_statuses_on_our_clock() {
+    let t = start_sim().await;
+    let (mut ev_rx, cmd_tx) = quiet_monitor(&t);
     let q = &t.org.queues[0];
     cmd_tx.send(Command::FetchMembers(q.id.clone())).await.unwrap();
 
@@ -55,17 +61,7 @@ async fn fetch_members_answers_with_statuses_on_our_clock() {
 #[tokio::test]
 async fn a_refused_members_call_comes_back_as_an_error_for_the_log() {
     let t = start_sim().await;
-    let (ev_tx, mut ev_rx) = mpsc::channel(256);
-    let (cmd_tx, cmd_rx) = mpsc::channel(16);
-    let monitor = Monitor {
-        session: t.session("wallboard"),
-        refresh: Duration::from_secs(3600),
-        totals_refresh: Duration::from_secs(3600),
-        timezone: jiff::tz::TimeZone::UTC,
-        selectors: vec![],
-        events: ev_tx,
-    };
-    tokio::spawn(monitor.run(cmd_rx));
+    let (mut ev_rx, cmd_tx) = quiet_monitor(&t);
     cmd_tx.send(Command::FetchMembers("no-such-queue".into())).await.unwrap();
     let err = loop {
         let ev = tokio::time::timeout(Duration::from_secs(20), ev_rx.recv()).await.expect("an answer").unwrap();
