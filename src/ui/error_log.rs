@@ -42,8 +42,29 @@ pub fn entry_height(selected: bool) -> u16 {
     if selected { 3 } else { 2 }
 }
 
+/// ` Errors (2) ` when every row is a refusal; otherwise what the rows are, so that good news
+/// ("access restored") is not counted as an error.
+fn title(app: &App) -> String {
+    let count = |s: Severity| app.errors.iter().filter(|e| e.severity == s).count();
+    let (errors, warnings, infos) = (count(Severity::Error), count(Severity::Warning), count(Severity::Info));
+    if warnings + infos == 0 {
+        return format!(" Errors ({errors}) ");
+    }
+    let mut parts = vec![];
+    if errors > 0 {
+        parts.push(format!("{errors} error{}", if errors == 1 { "" } else { "s" }));
+    }
+    if warnings > 0 {
+        parts.push(format!("{warnings} warning{}", if warnings == 1 { "" } else { "s" }));
+    }
+    if infos > 0 {
+        parts.push(format!("{infos} restored"));
+    }
+    format!(" Errors ({}) ", parts.join(", "))
+}
+
 pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bool) {
-    let title = format!(" Errors ({}) ", app.errors.len());
+    let title = title(app);
     let hint = if focused { "Enter details, Tab next pane " } else { "Tab to select " };
     let block = Block::new()
         .borders(Borders::TOP)
