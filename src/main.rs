@@ -61,6 +61,9 @@ async fn prepare(flags: GlobalArgs) -> Result<(Config, Arc<Session>, Option<demo
 }
 
 async fn run_tui(flags: GlobalArgs) -> Result<ExitCode, String> {
+    if let Some(problem) = tui::terminal_problem() {
+        return Err(problem);
+    }
     let (config, session, _demo) = prepare(flags).await?;
     tui::install_panic_hook();
     tui::run(&config, session).await.map_err(|e| format!("terminal error: {e}"))?;

@@ -49,6 +49,23 @@ pub fn install_panic_hook() {
     }));
 }
 
+/// Why the live screen cannot start here, before anything else starts: output piped to a
+/// file or another program, or no terminal to read keys from (cron, a service without a tty).
+pub fn terminal_problem() -> Option<String> {
+    use std::io::IsTerminal;
+    let fix = "run qtop in a terminal; for a text report without one use `qtop doctor` (or `qtop doctor --json`)";
+    if !std::io::stdout().is_terminal() {
+        return Some(format!(
+            "the live screen needs a terminal, and standard output is not one (piped or redirected): {fix}"
+        ));
+    }
+    // Keys come from stdin when it is the terminal, else from /dev/tty (as crossterm does).
+    if !std::io::stdin().is_terminal() && std::fs::File::open("/dev/tty").is_err() {
+        return Some(format!("the live screen needs a terminal to read keys from, and there is none: {fix}"));
+    }
+    None
+}
+
 pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> {
     let (ev_tx, mut ev_rx) = mpsc::channel::<Event>(1024);
     let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(16);
@@ -71,7 +88,7 @@ pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> 
     tasks.spawn(signals(ev_tx.clone()));
     drop(ev_tx);
 
-    let mut terminal = ratatui::init();
+    let mut terminal = ratatui::try_init()?;
     let _guard = TerminalGuard;
     // A paste arrives as one event, so pasted text can never act as hotkeys.
     let _ = ratatui::crossterm::execute!(std::io::stdout(), EnableBracketedPaste);

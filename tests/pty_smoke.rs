@@ -29,6 +29,21 @@ fn a_bad_flag_is_one_line_not_a_backtrace() {
     assert!(!run.seen.windows(ENTER_ALT.len()).any(|w| w == ENTER_ALT), "no TUI for a config error");
 }
 
+#[test]
+fn piped_output_is_one_line_not_a_broken_screen() {
+    // No terminal at all: output to a pipe, no stdin (cron, a service, `qtop --demo | less`).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_qtop"))
+        .args(["--demo"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("needs a terminal") && err.contains("qtop doctor"), "{err}");
+    assert!(!out.stdout.contains(&0x1b) && !err.contains('\x1b'), "no escape sequences: {out:?}");
+}
+
 fn exits_cleanly_on(sig: &str) {
     let mut run = spawn(&["--demo"], &[]);
     assert!(run.wait_for(b"Collections", Duration::from_secs(30)), "no frame");
