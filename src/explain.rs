@@ -118,7 +118,12 @@ fn status_in(line: &str) -> Option<u16> {
         let looks_like_status = prev.starts_with("http")
             || prev == "error"
             || prev == "status"
-            || ["returns", "returned", "got", "gets", "with", "a", "code"].contains(&prev.as_str())
+            || ["returns", "returned", "got", "gets", "with", "a", "code", "answers", "answered", "gives", "gave"]
+                .contains(&prev.as_str())
+            || ["->", "=>", "→"].contains(&prev.as_str())
+            // "GET /api/v2/… 404": the number straight after the request is its answer.
+            || prev.contains("/api/v2/")
+            || prev.contains("/oauth/")
             || i == 0
             || ["forbidden", "unauthorized", "bad", "not", "too", "internal", "service", "-"].contains(&next.as_str());
         if looks_like_status {
@@ -266,6 +271,18 @@ mod tests {
         assert_eq!(e.diagnosis.cause, Cause::NotAuthorized);
         assert!(e.diagnosis.fix.contains("analytics:queueObservation:view"), "{}", e.diagnosis.fix);
         assert!(e.diagnosis.evidence.iter().any(|l| l.contains("abc-123")));
+    }
+
+    #[test]
+    fn a_request_and_its_status_on_one_line() {
+        let e = explain("GET /api/v2/analytics/queues/realtime 404", None);
+        assert_eq!(e.status, Some(404));
+        assert_eq!(e.diagnosis.cause, Cause::NotFound);
+        assert!(e.diagnosis.fix.contains("POST /api/v2/analytics/queues/observations/query"), "{}", e.diagnosis.fix);
+        let e = explain("POST /api/v2/analytics/queues/observations/query -> 403", None);
+        assert_eq!(e.status, Some(403));
+        // A queue count is not a status.
+        assert_eq!(explain("we watch 450 queues", None).status, None);
     }
 
     #[test]
