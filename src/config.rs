@@ -175,13 +175,36 @@ pub fn load_file(explicit: Option<&Path>) -> Result<(FileConfig, Option<PathBuf>
 
 pub fn parse_file(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
     toml::from_str::<FileConfig>(text).map_err(|e| {
-        let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+        let at = e.span().map(|s| s.start.min(text.len()));
+        let line = at.map(|a| text[..a].lines().count().max(1));
         let msg = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
-        let hint = if msg.contains("unknown field") { "; see config.example.toml for the keys qtop reads" } else { "" };
+        let hint = if msg.contains("unknown field") || msg.contains("invalid type") {
+            "; see config.example.toml for the keys qtop reads and their types"
+        } else {
+            ""
+        };
+        // Name the key, not just the line: "[org] region: invalid type: …".
+        let key = at.and_then(|a| key_at(text, a)).map(|k| format!("{k}: ")).unwrap_or_default();
         match line {
-            Some(l) => ConfigError(format!("{}:{l}: {msg}{hint}", path.display())),
-            None => ConfigError(format!("{}: {msg}{hint}", path.display())),
+            Some(l) => ConfigError(format!("{}:{l}: {key}{msg}{hint}", path.display())),
+            None => ConfigError(format!("{}: {key}{msg}{hint}", path.display())),
         }
+    })
+}
+
+/// `[table] key` for the `key = value` line holding byte `at`, when it is one.
+fn key_at(text: &str, at: usize) -> Option<String> {
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[start..].lines().next()?.trim();
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim();
+    if key.is_empty() || key.starts_with('[') {
+        return None;
+    }
+    let table = text[..start].lines().rev().map(str::trim).find(|l| l.starts_with('[') && l.ends_with(']'));
+    Some(match table {
+        Some(t) => format!("{t} {key}"),
+        None => key.to_string(),
     })
 }
 
@@ -216,6 +239,13 @@ impl Config {
         flags: &GlobalArgs,
         env: &Env,
     ) -> Result<Config, ConfigError> {
+        // Which setting chose the hosts, so an error names the one to change.
+        let hosts_from = match (&flags.base_url, &file.org.base_url, &flags.region) {
+            (Some(_), _, _) => "--base-url",
+            (None, Some(_), _) => "[org] base_url",
+            (None, None, Some(_)) => "--region (or GENESYSCLOUD_REGION)",
+            (None, None, None) => "[org] region",
+        };
         let hosts = match (&flags.base_url, &file.org.base_url) {
             (Some(base), _) => regions::override_hosts(base, flags.login_url.as_deref()),
             (None, Some(base)) => regions::override_hosts(base, file.org.login_url.as_deref()),
@@ -228,7 +258,7 @@ impl Config {
                 }
             },
         }
-        .map_err(|e| ConfigError(format!("[org] {e}")))?;
+        .map_err(|e| ConfigError(format!("{hosts_from}: {e}")))?;
 
         let timezone = match &file.org.timezone {
             Some(tz) => jiff::tz::TimeZone::get(tz).map_err(|_| {
@@ -416,6 +446,8 @@ mod tests {
             ("[org]\nregion = \"eu-west-1\"\n", "client_id"),
             ("[org]\nregion = \"eu-west-1\"\n[auth]\nclient_id = \"a\"\n[ui]\ncolor = \"pink\"\n", "[ui] color"),
             ("[org\n", "qtop.toml:1"),
+            ("[org]\nregion = 5\n", "qtop.toml:2: [org] region: invalid type"),
+            ("[monitor]\nqueues = \"Sales\"\n", "[monitor] queues: invalid type"),
             (
                 "[org]\nregion = \"eu-west-1\"\n[auth]\nclient_id = \"a\"\n[monitor]\ntotals_refresh = \"5s\"\n",
                 "10s minimum",
