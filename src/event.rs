@@ -136,4 +136,6 @@ pub enum Command {
     FetchMembers(String),
     /// Ask the API about the token again (access changed mid-run: the token pane must follow).
     InspectToken,
+    /// Put text on the clipboard of the terminal the user sits at (OSC 52: over SSH too).
+    CopyToClipboard(String),
 }

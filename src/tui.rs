@@ -49,6 +49,28 @@ pub fn install_panic_hook() {
     }));
 }
 
+/// OSC 52 "set clipboard": the terminal emulator, not this machine, takes the text, so it
+/// works over SSH. Inside tmux it needs `set-clipboard on` (tmux's default forwards it).
+pub fn osc52(text: &str) -> String {
+    use base64::Engine as _;
+    format!("\x1b]52;c;{}\x07", base64::engine::general_purpose::STANDARD.encode(text))
+}
+
+/// Carry out a clipboard command here (it writes to the terminal); give back any other.
+fn copy_to_clipboard(c: Command) -> Option<Command> {
+    match c {
+        Command::CopyToClipboard(text) => {
+            use std::io::Write as _;
+            let mut out = std::io::stdout();
+            if let Err(e) = out.write_all(osc52(&text).as_bytes()).and_then(|_| out.flush()) {
+                tracing::warn!("clipboard: could not write OSC 52: {e}");
+            }
+            None
+        }
+        other => Some(other),
+    }
+}
+
 /// Why the live screen cannot start here, before anything else starts: output piped to a
 /// file or another program, or no terminal to read keys from (cron, a service without a tty).
 pub fn terminal_problem() -> Option<String> {
@@ -120,7 +142,7 @@ pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> 
         while let Ok(ev) = ev_rx.try_recv() {
             commands.extend(app.update(ev));
         }
-        for c in commands.into_iter().filter_map(|c| auth_commands.handle(c)) {
+        for c in commands.into_iter().filter_map(copy_to_clipboard).filter_map(|c| auth_commands.handle(c)) {
             // A full command queue means the same request is already waiting.
             let _ = cmd_tx.try_send(c);
         }
@@ -181,4 +203,22 @@ async fn signals(tx: mpsc::Sender<Event>) {
     };
     tracing::info!(signal = why, "signal: leaving");
     let _ = tx.send(Event::Quit(why)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn osc52_carries_the_text_base64_encoded() {
+        assert_eq!(osc52("hi"), "\x1b]52;c;aGk=\x07");
+        let url = "https://login.mypurecloud.ie/oauth/authorize?response_type=code&state=é";
+        let seq = osc52(url);
+        assert!(seq.is_ascii() && !seq.contains("state"), "{seq}");
+    }
+
+    #[test]
+    fn only_the_clipboard_command_is_taken() {
+        assert_eq!(copy_to_clipboard(Command::RefreshNow), Some(Command::RefreshNow));
+    }
 }

@@ -12,7 +12,7 @@ use jiff::{SignedDuration, Timestamp};
 use qtop::app::App;
 use qtop::auth_tasks::{self, AuthCommands};
 use qtop::demo::PersonaBrowser;
-use qtop::event::{Event, MonitorEvent, QueueInfo};
+use qtop::event::{Command, Event, MonitorEvent, QueueInfo};
 use qtop::genesys::auth::{
     AuthMethod, AuthPhase, AuthStatus, Grant, PkceMode, PkceSettings, ProvidedToken, RenewalState, Session,
     SignInPrompt, TokenFacts, TokenSource, client_credentials,
@@ -328,6 +328,13 @@ async fn sign_in_prompt_masks_the_pasted_code() {
     assert!(!screen.contains("SECRETCODE123"), "{screen}");
     assert!(screen.contains("> http://127.0.0.1:8085/callback?"), "{screen}");
     insta::assert_snapshot!(screen);
+
+    // Ctrl-Y sends the whole address to the clipboard and says so; the paste line is untouched.
+    let out = app.update(Event::Key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::CONTROL)));
+    assert!(matches!(&out[..], [Command::CopyToClipboard(u)] if u.ends_with("&state=xyz")), "{out:?}");
+    let copied = render(&app, 120, 40);
+    assert!(copied.contains("Copied to your clipboard"), "{copied}");
+    assert!(copied.contains("> http://127.0.0.1:8085/callback?"), "{copied}");
 }
 
 // --- secrets ---------------------------------------------------------------------------------

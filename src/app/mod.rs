@@ -374,6 +374,7 @@ impl App {
             MonitorEvent::Auth(status) => {
                 if !matches!(status.phase, AuthPhase::AwaitingUser(_)) {
                     self.token.paste = Default::default();
+                    self.token.copied = false;
                 }
                 self.auth = *status;
             }

@@ -43,6 +43,8 @@ pub struct TokenPane {
     pub needs: Vec<NeedRow>,
     pub roles: Option<Vec<String>>,
     pub paste: PasteBuffer,
+    /// The sign-in address was sent to the clipboard (Ctrl-Y) during this prompt.
+    pub copied: bool,
 }
 
 impl TokenPane {
@@ -77,6 +79,11 @@ impl TokenPane {
             KeyCode::Esc => {
                 self.paste = PasteBuffer::default();
                 Some(vec![Command::CancelSignIn])
+            }
+            // The address is long and wraps; over SSH a mouse selection breaks it.
+            KeyCode::Char('y') if ctrl => {
+                self.copied = true;
+                Some(vec![Command::CopyToClipboard(prompt.authorize_url.clone())])
             }
             _ if !prompt.accepts_paste => None,
             KeyCode::Char('c') if ctrl => None,
@@ -143,6 +150,18 @@ mod tests {
         let prompt = SignInPrompt { accepts_paste: false, ..Default::default() };
         assert_eq!(p.prompt_key(&prompt, &key(KeyCode::Char('q'))), None);
         assert_eq!(p.prompt_key(&prompt, &key(KeyCode::Esc)), Some(vec![Command::CancelSignIn]));
+    }
+
+    #[test]
+    fn ctrl_y_copies_the_address_with_or_without_paste() {
+        let ctrl_y = KeyEvent::new(KeyCode::Char('y'), KeyModifiers::CONTROL);
+        for accepts_paste in [true, false] {
+            let mut p = TokenPane::default();
+            let url = "https://login.example/oauth/authorize?client_id=c&code_challenge=x&state=s".to_string();
+            let prompt = SignInPrompt { accepts_paste, authorize_url: url.clone(), ..Default::default() };
+            assert_eq!(p.prompt_key(&prompt, &ctrl_y), Some(vec![Command::CopyToClipboard(url)]));
+            assert!(p.copied && p.paste.is_empty(), "not typed into the paste line");
+        }
     }
 
     #[test]

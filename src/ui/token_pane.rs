@@ -369,7 +369,17 @@ pub fn draw_prompt(f: &mut Frame, area: Rect, app: &App, p: &SignInPrompt, theme
     if let Some(problem) = &p.paste_problem {
         lines.push(Line::styled(fit(problem, inner_w, theme.ascii), theme.bad()));
     }
-    let keys = if p.accepts_paste { "Enter sign in   Esc cancel" } else { "Esc cancel" };
+    if app.token.copied {
+        lines.push(Line::styled(
+            "Copied to your clipboard (terminals without OSC 52 ignore it: then select the address).",
+            theme.label(),
+        ));
+    }
+    let keys = if p.accepts_paste {
+        "Enter sign in   Ctrl-Y copy address   Esc cancel"
+    } else {
+        "Ctrl-Y copy address   Esc cancel"
+    };
     lines.push(Line::styled(keys, theme.dim()));
     let height = (lines.len() as u16 + 2).min(area.height);
     let popup = area.centered(Constraint::Length(width), Constraint::Length(height));
