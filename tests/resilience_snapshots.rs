@@ -11,7 +11,7 @@ use common::errors::{forbidden, too_many, unavailable};
 use common::fixtures;
 use jiff::{SignedDuration, Timestamp};
 use qtop::app::{App, UiSettings, Wall};
-use qtop::event::{Activity, Event, MonitorEvent, PollPlan, QueueInfo};
+use qtop::event::{Activity, Event, MonitorEvent, PollPlan};
 use qtop::genesys::auth::{AuthPhase, AuthStatus, Grant, TokenFacts};
 use qtop::genesys::catalog::EndpointId;
 use qtop::genesys::client::{ApiError, ErrorKind, Request};
@@ -59,16 +59,7 @@ fn live() -> App {
     let mut app = App::new("us-west-2".into(), Grant::ClientCredentials, Duration::from_secs(1), now);
     app.update(ev(MonitorEvent::Auth(Box::new(signed_in(now)))));
     app.token.shown = Some(false);
-    let queues = NAMES
-        .iter()
-        .enumerate()
-        .map(|(i, n)| QueueInfo {
-            id: format!("q{i}"),
-            name: n.to_string(),
-            division: None,
-            sl_target: Some((0.8, 20)),
-        })
-        .collect();
+    let queues = fixtures::queues(NAMES);
     app.update(ev(MonitorEvent::Queues { queues, unmatched: vec![], at: now }));
     let numbers: BTreeMap<String, QueueNumbers> = (0..NAMES.len() as u32)
         .map(|i| {
@@ -82,10 +73,10 @@ fn live() -> App {
                 off_queue: Some(1),
                 ..Default::default()
             };
-            (format!("q{i}"), n)
+            (fixtures::id(i as usize), n)
         })
         .collect();
-    let ids = (0..NAMES.len()).map(|i| format!("q{i}")).collect();
+    let ids = fixtures::ids(NAMES);
     app.update(ev(MonitorEvent::Observations { queue_ids: ids, numbers, at: now }));
     app.update(ev(MonitorEvent::Plan(PollPlan {
         live_every: Duration::from_secs(1),
@@ -242,7 +233,7 @@ fn access_restored_is_in_the_error_log() {
     let mut app = live();
     app.update(failed(Activity::Observations, forbidden(), t0() + secs(1)));
     let numbers = BTreeMap::new();
-    let ids = (0..NAMES.len()).map(|i| format!("q{i}")).collect();
+    let ids = fixtures::ids(NAMES);
     app.update(ev(MonitorEvent::Observations { queue_ids: ids, numbers, at: t0() + secs(9) }));
     app.update(Event::Tick(t0() + secs(9)));
     let wide = render(&app, 120, 40);

@@ -50,23 +50,14 @@ fn base() -> App {
 
 fn live() -> App {
     let mut app = base();
-    let queues: Vec<QueueInfo> = NAMES
-        .iter()
-        .enumerate()
-        .map(|(i, n)| QueueInfo {
-            id: format!("q{i:02}"),
-            name: n.to_string(),
-            division: None,
-            sl_target: Some((0.8, 20)),
-        })
-        .collect();
+    let queues: Vec<QueueInfo> = fixtures::queues(NAMES);
     app.update(Event::Monitor(MonitorEvent::Queues { queues, unmatched: vec![], at: app.now }));
     let mut numbers = BTreeMap::new();
     for i in 0..NAMES.len() - 1 {
         let i32 = i as u32;
-        numbers.insert(format!("q{i:02}"), fixtures::numbers(i32, 3));
+        numbers.insert(fixtures::id(i), fixtures::numbers(i32, 3));
     }
-    let ids: Vec<String> = (0..NAMES.len()).map(|i| format!("q{i:02}")).collect();
+    let ids: Vec<String> = fixtures::ids(NAMES);
     app.update(Event::Monitor(MonitorEvent::Observations { queue_ids: ids.clone(), numbers, at: app.now }));
     let mut today = BTreeMap::new();
     for i in 0..NAMES.len() - 1 {
@@ -77,7 +68,7 @@ fn live() -> App {
         // Service level 64%..96%, below the 80% target for a few queues.
         let within = answered * (64 + i64 * 8 % 33) / 100;
         today.insert(
-            format!("q{i:02}"),
+            fixtures::id(i),
             TodayNumbers {
                 offered,
                 answered,

@@ -4,7 +4,7 @@
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
-use super::format::span;
+use super::format::{fit, span};
 use super::theme::Theme;
 use crate::app::{App, Health};
 use crate::genesys::auth::AuthPhase;
@@ -241,28 +241,17 @@ fn org(app: &App, theme: &Theme) -> Part {
     let label = Span::styled("org ", theme.label());
     match app.org_name() {
         Some(name) => {
-            let name = short(name, 24, theme);
+            let name = fit(name, 24, theme.ascii);
             Part {
                 spans: vec![Span::raw(name.clone()), Span::styled(format!(", {}", app.org_label), theme.label())],
                 medium: Some(vec![Span::raw(name.clone())]),
-                compact: Some(vec![Span::raw(short(&name, 14, theme))]),
+                compact: Some(vec![Span::raw(fit(&name, 14, theme.ascii))]),
                 label: Some(label),
                 keep: 5,
             }
         }
         None => Part::new(vec![Span::raw(app.org_label.clone())], 5).labelled(label),
     }
-}
-
-/// `text` cut to `max` columns, marked as cut.
-fn short(text: &str, max: usize, theme: &Theme) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mark = theme.ellipsis();
-    let mut out: String = text.chars().take(max.saturating_sub(mark.len())).collect();
-    out.push_str(mark);
-    out
 }
 
 /// `FROZEN 12s`, reversed so it stands out without colour too.

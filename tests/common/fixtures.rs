@@ -1,5 +1,6 @@
 //! The demo org's queue names and made-up live numbers, for screens built without the sim.
 
+use qtop::event::QueueInfo;
 use qtop::genesys::queries::QueueNumbers;
 
 /// The demo org's queues, in the order the API lists them.
@@ -33,4 +34,23 @@ pub fn numbers(i: u32, waiting_step: u32) -> QueueNumbers {
         active: Some(i % 9 + 6),
         members: Some(20),
     }
+}
+
+/// The queue id the fixtures use for the `i`th name.
+pub fn id(i: usize) -> String {
+    format!("q{i:02}")
+}
+
+/// One queue per name, ids from [`id`], an 80 % in 20 s service-level target, no division.
+pub fn queues(names: &[&str]) -> Vec<QueueInfo> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| QueueInfo { id: id(i), name: n.to_string(), division: None, sl_target: Some((0.8, 20)) })
+        .collect()
+}
+
+/// Every fixture id for `names`.
+pub fn ids(names: &[&str]) -> Vec<String> {
+    (0..names.len()).map(id).collect()
 }
