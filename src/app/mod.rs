@@ -357,8 +357,19 @@ impl App {
             }
             Event::Monitor(m) => {
                 self.dirty = true;
+                // Only these change which rows show or how they sort (budget, plan, auth and
+                // retry news arrive every second or so and change neither).
+                let rows_change = matches!(
+                    m,
+                    MonitorEvent::Queues { .. }
+                        | MonitorEvent::Observations { .. }
+                        | MonitorEvent::Totals { .. }
+                        | MonitorEvent::Failed { .. }
+                );
                 let commands = self.on_monitor(m);
-                self.recompute();
+                if rows_change {
+                    self.recompute();
+                }
                 commands
             }
             Event::Quit(_) => {

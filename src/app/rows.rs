@@ -83,11 +83,12 @@ impl App {
             })
             .collect();
         let sort = self.ui.sort;
-        let by_name = |a: &QueueRow, b: &QueueRow| a.info.name.to_lowercase().cmp(&b.info.name.to_lowercase());
-        visible.sort_by(|&a, &b| {
-            let (a, b) = (&rows[a], &rows[b]);
+        // The rows are kept in name order (case-insensitive) when the list arrives, so the
+        // index is the name order.
+        visible.sort_by(|&ia, &ib| {
+            let (a, b) = (&rows[ia], &rows[ib]);
             let primary = match sort.column {
-                None => by_name(a, b),
+                None => ia.cmp(&ib),
                 Some(id) => {
                     let c = column(id);
                     match ((c.value)(a, now), (c.value)(b, now)) {
@@ -100,7 +101,7 @@ impl App {
                 }
             };
             let primary = if sort.descending { primary.reverse() } else { primary };
-            primary.then_with(|| by_name(a, b))
+            primary.then_with(|| ia.cmp(&ib))
         });
         let ids: Vec<&str> = visible.iter().map(|&i| rows[i].info.id.as_str()).collect();
         let selected = match &self.ui.selected_id {
