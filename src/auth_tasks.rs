@@ -21,7 +21,7 @@ pub async fn keep_alive(session: Arc<Session>) {
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {
                         // Errors are published on the status channel; the pane shows them.
-                        let _ = session.token().await;
+                        session.renew_if_due().await;
                     }
                     changed = status.changed() => if changed.is_err() { return },
                 }

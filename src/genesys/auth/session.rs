@@ -162,28 +162,41 @@ impl Session {
     /// The current token, signing in or renewing first when needed.
     pub async fn token(&self) -> Result<Arc<Token>, ApiError> {
         let now = Timestamp::now();
-        match self.current() {
-            Some(t) if !t.needs_renewal(now, self.margin_for(&t)) => return Ok(t),
-            Some(t) => {
-                if let Some(e) = self.backing_off(now) {
-                    // A renewal failed moments ago: use what still works, or say why nothing does.
-                    return if t.is_expired(now) { Err(e) } else { Ok(t) };
-                }
-                if !t.is_expired(now) {
-                    // Still good: renew if nobody else is, and otherwise keep using it meanwhile.
-                    return match self.signing.try_lock() {
-                        Ok(_guard) => self.renew_locked(Some(t), Trigger::Due).await,
-                        Err(_) => Ok(t),
-                    };
-                }
-            }
-            None => {
-                if let Some(e) = self.backing_off(now) {
-                    return Err(e);
-                }
-            }
+        let current = self.current();
+        if let Some(t) = &current
+            && !t.needs_renewal(now, self.margin_for(t))
+        {
+            return Ok(t.clone());
         }
+        if let Some(e) = self.backing_off(now) {
+            // A renewal failed moments ago: use what still works, or say why nothing does.
+            return match current {
+                Some(t) if !t.is_expired(now) => Ok(t),
+                _ => Err(e),
+            };
+        }
+        let _guard = match &current {
+            // Still good: renew if nobody else is, and otherwise keep using it meanwhile.
+            Some(t) if !t.is_expired(now) => match self.signing.try_lock() {
+                Ok(guard) => guard,
+                Err(_) => return Ok(t.clone()),
+            },
+            _ => self.signing.lock().await,
+        };
+        self.renew_if_still_due().await
+    }
+
+    /// For the keep-alive task: renew when due, waiting for a renewal already running (and
+    /// then finding nothing to do) instead of returning at once and asking again.
+    pub async fn renew_if_due(&self) {
         let _guard = self.signing.lock().await;
+        if self.backing_off(Timestamp::now()).is_none() {
+            let _ = self.renew_if_still_due().await;
+        }
+    }
+
+    /// With the sign-in lock held: someone may have renewed while we waited for it.
+    async fn renew_if_still_due(&self) -> Result<Arc<Token>, ApiError> {
         match self.current() {
             Some(t) if !t.needs_renewal(Timestamp::now(), self.margin_for(&t)) => Ok(t),
             Some(t) => self.renew_locked(Some(t), Trigger::Due).await,
