@@ -153,6 +153,21 @@ impl Token {
     }
 }
 
+/// A user token read back from the cache (only user tokens are cached).
+impl From<CachedToken> for Token {
+    fn from(cached: CachedToken) -> Token {
+        Token {
+            access: cached.access,
+            refresh: cached.refresh,
+            id_token: None,
+            grant: Grant::AuthorizationCode,
+            source: TokenSource::Cache,
+            obtained_at: cached.obtained_at,
+            expires_at: cached.expires_at,
+        }
+    }
+}
+
 /// What may be shown about a token: never the token itself.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TokenFacts {

@@ -298,7 +298,9 @@ impl Session {
 
     fn install(&self, token: Token) -> Arc<Token> {
         let mut cache_problem = None;
+        // A token just read from the cache is already there: no rewrite at every start.
         if token.grant.is_user()
+            && token.source != TokenSource::Cache
             && let Some(cache) = self.method.cache()
             && let Err(e) = cache.save(&token.cached())
         {
@@ -359,15 +361,7 @@ impl Session {
         if trigger == Trigger::First
             && let Some(cached) = s.cache.as_ref().and_then(TokenCache::load)
         {
-            let token = Token {
-                access: cached.access,
-                refresh: cached.refresh,
-                id_token: None,
-                grant: Grant::AuthorizationCode,
-                source: TokenSource::Cache,
-                obtained_at: cached.obtained_at,
-                expires_at: cached.expires_at,
-            };
+            let token = Token::from(cached);
             if !token.needs_renewal(Timestamp::now(), self.margin_for(&token)) {
                 return Ok(token);
             }
@@ -589,16 +583,7 @@ impl Session {
     /// Use a cached user token as the current one without contacting anyone (for `logout`).
     pub fn adopt_cached(&self) -> bool {
         let Some(cached) = self.method.cache().and_then(TokenCache::load) else { return false };
-        let token = Token {
-            access: cached.access,
-            refresh: cached.refresh,
-            id_token: None,
-            grant: Grant::AuthorizationCode,
-            source: TokenSource::Cache,
-            obtained_at: cached.obtained_at,
-            expires_at: cached.expires_at,
-        };
-        *self.current.lock().expect("token slot") = Some(Arc::new(token));
+        *self.current.lock().expect("token slot") = Some(Arc::new(Token::from(cached)));
         true
     }
 }
