@@ -160,8 +160,19 @@ async fn a_role_taken_from_the_client_refuses_and_restoring_it_serves_again() {
     let e = queries::observe(&session, &ids(&t)).await.unwrap_err();
     assert_eq!((e.status(), e.code()), (Some(403), Some("missing.permissions")));
     assert!(e.error_body().unwrap().message.as_deref().unwrap().contains("analytics:queueObservation:view"));
+    // What the token may read about itself agrees with what it is refused.
+    let roles = |v: &Value| -> Vec<String> {
+        v["grants"].as_array().unwrap().iter().map(|g| g["role"]["name"].as_str().unwrap().to_string()).collect()
+    };
+    let token = t.token("wallboard").await;
+    let me = || async {
+        let r = common::http().get(t.url("/api/v2/authorization/subjects/me")).bearer_auth(&token).send().await.unwrap();
+        r.json::<Value>().await.unwrap()
+    };
+    assert!(!roles(&me().await).contains(&"Queue Wallboard".to_string()), "{}", me().await);
     faults_off(&t).await;
     assert!(queries::observe(&session, &ids(&t)).await.is_ok());
+    assert!(roles(&me().await).contains(&"Queue Wallboard".to_string()));
 }
 
 #[tokio::test]

@@ -169,7 +169,7 @@ pub async fn queue_members(
     Query(params): Query<Vec<(String, String)>>,
 ) -> Response {
     respond((|| {
-        let org = &shared.org;
+        let org = &*shared.org_now();
         let visible = caller.require(org, EndpointId::QueueMembers)?;
         let path = format!("/api/v2/routing/queues/{queue_id}/members");
         // UNCONFIRMED: a queue outside the caller's divisions is answered like an unknown one.

@@ -35,7 +35,7 @@ fn org_ref(org: &Org) -> Value {
 /// `GET /api/v2/tokens/me`: TokenInfo.
 pub async fn tokens_me(State(shared): State<Arc<Shared>>, Extension(caller): Extension<Caller>) -> Response {
     respond((|| {
-        let org = &shared.org;
+        let org = &*shared.org_now();
         caller.require(org, EndpointId::TokensMe)?;
         let client = &org.clients[caller.record.subject.client()];
         Ok(json(json!({
@@ -50,7 +50,7 @@ pub async fn tokens_me(State(shared): State<Arc<Shared>>, Extension(caller): Ext
 /// `DELETE /api/v2/tokens/me`: revoke the token that made the request.
 pub async fn revoke_token(State(shared): State<Arc<Shared>>, Extension(caller): Extension<Caller>) -> Response {
     respond((|| {
-        caller.require(&shared.org, EndpointId::TokensMeDelete)?;
+        caller.require(&shared.org_now(), EndpointId::TokensMeDelete)?;
         shared.tokens.lock().expect("tokens lock").revoke(&caller.token);
         Ok(StatusCode::NO_CONTENT.into_response())
     })())
@@ -73,7 +73,7 @@ pub async fn users_me(
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     respond((|| {
-        let org = &shared.org;
+        let org = &*shared.org_now();
         caller.require(org, EndpointId::UsersMe)?;
         let Subject::User { user, .. } = caller.record.subject else {
             return Err(ApiFault::user_context_required());
@@ -125,7 +125,7 @@ fn policies(perms: &[String]) -> Vec<Value> {
 /// "all divisions" in grants; the name it gives that division is UNCONFIRMED).
 pub async fn subjects_me(State(shared): State<Arc<Shared>>, Extension(caller): Extension<Caller>) -> Response {
     respond((|| {
-        let org = &shared.org;
+        let org = &*shared.org_now();
         caller.require(org, EndpointId::SubjectsMe)?;
         let (id, name) = match caller.record.subject {
             Subject::User { user, .. } => (&org.users[user].id, &org.users[user].name),
@@ -185,7 +185,7 @@ pub async fn oauth_client(
     Path(id): Path<String>,
 ) -> Response {
     respond((|| {
-        let org = &shared.org;
+        let org = &*shared.org_now();
         caller.require(org, EndpointId::OAuthClient)?;
         let ci = org.client_by_id(&id).ok_or_else(|| {
             ApiFault::new(StatusCode::NOT_FOUND, "not.found", format!("OAuth client {id} was not found"))
@@ -236,7 +236,7 @@ pub async fn divisions(
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     respond((|| {
-        let org = &shared.org;
+        let org = &*shared.org_now();
         caller.require(org, EndpointId::Divisions)?;
         let page = Page::from_query(&params)?;
         let all = (0..org.divisions.len()).map(|d| {
