@@ -420,15 +420,16 @@ impl FaultState {
         before - self.active.len()
     }
 
-    /// Drop faults whose time or count ran out; true when an overlay went away.
+    /// Drop faults whose time or count ran out; true when one that shapes the server's state
+    /// (the org overlay or the clock skew) went away, so that state must be rebuilt.
     pub fn expire(&mut self, now: Instant) -> bool {
-        let mut overlay_gone = false;
+        let mut state_gone = false;
         self.active.retain(|f| {
             let alive = f.until.is_none_or(|u| u > now) && f.remaining != Some(0);
-            overlay_gone |= !alive && f.kind.is_overlay();
+            state_gone |= !alive && (f.kind.is_overlay() || f.kind == FaultKind::ClockSkew);
             alive
         });
-        overlay_gone
+        state_gone
     }
 
     /// Decide what happens to a request for `path`. Counts are spent here.
@@ -596,6 +597,21 @@ mod tests {
         st.expire(now);
         assert!(st.active.is_empty());
         assert_eq!(st.plan("/api/v2/routing/queues"), Plan::default());
+    }
+
+    #[test]
+    fn a_skew_running_out_beside_another_fault_asks_for_a_rebuild() {
+        let org = Org::demo();
+        let mut st = FaultState::default();
+        let now = Instant::now();
+        for body in [json!({"fault": "clock-skew", "seconds": 300, "for": "10s"}), json!({"fault": "latency", "ms": 5})] {
+            let s = spec(body);
+            let (k, e) = resolve(&s, &org).unwrap();
+            st.add(s, k, e, now);
+        }
+        assert!(!st.expire(now + Duration::from_secs(5)), "nothing ran out yet");
+        assert!(st.expire(now + Duration::from_secs(11)), "the skew ran out: the Date header must follow");
+        assert_eq!(st.active.len(), 1, "the latency stays");
     }
 
     #[test]

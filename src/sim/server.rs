@@ -156,11 +156,11 @@ impl Shared {
             return faults::Plan::default();
         }
         let mut st = self.faults.lock().expect("faults lock");
-        let overlay_gone = st.expire(tokio::time::Instant::now());
+        let state_gone = st.expire(tokio::time::Instant::now());
         let plan = st.plan(path);
         let emptied = st.active.is_empty();
         drop(st);
-        if overlay_gone || emptied {
+        if state_gone || emptied {
             self.sync_faults();
         }
         plan
