@@ -341,8 +341,9 @@ fn resolve_auth(auth: &AuthSection, flags: &GlobalArgs, env: &Env, hosts: &Hosts
         "pkce" => {
             let client_id = client_id(flags, auth, "the OAuth client with the Code Authorization / PKCE grant")?;
             let mode_text = flags.auth_mode.as_deref().or(auth.mode.as_deref()).unwrap_or("auto");
+            let mode_key = if flags.auth_mode.is_some() { "--auth-mode" } else { "[auth] mode =" };
             let mode = PkceMode::parse(mode_text).ok_or_else(|| {
-                ConfigError(format!("[auth] mode = \"{mode_text}\" is not one of \"auto\", \"loopback\", \"paste\""))
+                ConfigError(format!("{mode_key} \"{mode_text}\" is not one of \"auto\", \"loopback\", \"paste\""))
             })?;
             let redirect_port = flags.redirect_port.or(auth.redirect_port).unwrap_or(DEFAULT_REDIRECT_PORT);
             let cache = match auth.token_cache {
@@ -530,6 +531,11 @@ mod tests {
             assert!(e.contains(needle), "{text:?} → {e}");
             assert!(!e.contains('\n'), "multi-line error: {e}");
         }
+        let flags = GlobalArgs { auth_mode: Some("browser".into()), ..Default::default() };
+        let e = resolve(&format!("{region}[auth]\nmethod = \"pkce\"\nclient_id = \"c\"\n"), flags, Env::default())
+            .unwrap_err()
+            .0;
+        assert!(e.starts_with("--auth-mode \"browser\""), "the flag, not the file: {e}");
     }
 
     #[test]

@@ -197,11 +197,7 @@ pub async fn run(config: &Config, session: &Session) -> Report {
                     diagnosis: None,
                 });
             }
-            division_note =
-                needs.iter().find(|n| n.endpoint == EndpointId::RoutingQueues).and_then(|n| match &n.permission {
-                    token::Check::Yes(Some(note)) if note.contains("not ") => Some(note.clone()),
-                    _ => None,
-                });
+            division_note = token::queues_limited_to(&needs);
         }
         Err(e) => checks.push(failed("token", &e, &k)),
     }

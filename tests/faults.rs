@@ -166,7 +166,8 @@ async fn a_role_taken_from_the_client_refuses_and_restoring_it_serves_again() {
     };
     let token = t.token("wallboard").await;
     let me = || async {
-        let r = common::http().get(t.url("/api/v2/authorization/subjects/me")).bearer_auth(&token).send().await.unwrap();
+        let r =
+            common::http().get(t.url("/api/v2/authorization/subjects/me")).bearer_auth(&token).send().await.unwrap();
         r.json::<Value>().await.unwrap()
     };
     assert!(!roles(&me().await).contains(&"Queue Wallboard".to_string()), "{}", me().await);

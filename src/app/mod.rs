@@ -546,15 +546,7 @@ impl App {
         if self.unmatched.is_empty() {
             return;
         }
-        let held_in = self
-            .token
-            .needs
-            .iter()
-            .find(|n| n.endpoint == crate::genesys::catalog::EndpointId::RoutingQueues)
-            .and_then(|n| match &n.permission {
-                crate::genesys::token::Check::Yes(Some(note)) if note.contains("not ") => Some(note.clone()),
-                _ => None,
-            });
+        let held_in = crate::genesys::token::queues_limited_to(&self.token.needs);
         for selector in &self.unmatched {
             let d = crate::diagnose::hidden_queue(selector, held_in.as_deref(), &self.knowledge);
             self.errors.warn(Activity::QueueList, d, self.now);

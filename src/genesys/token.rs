@@ -349,9 +349,22 @@ fn permission_check(
     let mut not: Vec<&String> = all_divisions.iter().filter(|(id, _)| !divs.ids.contains(id)).map(|(_, n)| n).collect();
     not.sort();
     if !not.is_empty() {
-        note.push_str(&format!("; not {}", not.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")));
+        note.push_str(&format!("{LEFT_OUT}{}", not.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")));
     }
     Check::Yes(Some(note))
+}
+
+/// Marks where a permission's note starts naming the divisions it leaves out.
+const LEFT_OUT: &str = "; not ";
+
+/// Where this token may list queues, when that leaves some divisions out ("Home only; not
+/// EMEA Support, Finance"): queues there are hidden, not refused.
+pub fn queues_limited_to(needs: &[NeedRow]) -> Option<String> {
+    let row = needs.iter().find(|n| n.endpoint == EndpointId::RoutingQueues)?;
+    match &row.permission {
+        Check::Yes(Some(note)) if note.contains(LEFT_OUT) => Some(note.clone()),
+        _ => None,
+    }
 }
 
 fn scope_check(spec: &EndpointSpec, principal: Principal, scopes: Option<&[String]>) -> Check {

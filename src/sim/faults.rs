@@ -604,7 +604,8 @@ mod tests {
         let org = Org::demo();
         let mut st = FaultState::default();
         let now = Instant::now();
-        for body in [json!({"fault": "clock-skew", "seconds": 300, "for": "10s"}), json!({"fault": "latency", "ms": 5})] {
+        for body in [json!({"fault": "clock-skew", "seconds": 300, "for": "10s"}), json!({"fault": "latency", "ms": 5})]
+        {
             let s = spec(body);
             let (k, e) = resolve(&s, &org).unwrap();
             st.add(s, k, e, now);
