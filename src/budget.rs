@@ -271,10 +271,6 @@ impl Budget {
         s.held_until = Some(s.held_until.map_or(until, |u| u.max(until)));
     }
 
-    pub fn held_until(&self) -> Option<Instant> {
-        self.lock().held_until.filter(|u| *u > Instant::now())
-    }
-
     pub fn allowed(&self) -> u32 {
         self.lock().rate.allowed()
     }

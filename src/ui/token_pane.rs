@@ -11,7 +11,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table};
 
-use super::format::{fit, span};
+use super::format::{fit, span, wrap};
 use super::theme::Theme;
 use crate::app::App;
 use crate::genesys::auth::{Grant, SignInPrompt, TokenFacts};
@@ -337,18 +337,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-/// Break `s` into pieces of `width` characters (a URL has no spaces to wrap at).
-fn chunks(s: &str, width: usize) -> Vec<String> {
-    let chars: Vec<char> = s.chars().collect();
-    chars.chunks(width.max(1)).map(|c| c.iter().collect()).collect()
-}
-
 /// The sign-in prompt over the screen while the browser or a paste is awaited.
 pub fn draw_prompt(f: &mut Frame, area: Rect, app: &App, p: &SignInPrompt, theme: &Theme) {
     let width = area.width.saturating_sub(4).min(110);
     let inner_w = width.saturating_sub(2) as usize;
     let mut lines = vec![Line::styled("Open this address in a browser and sign in:", theme.title())];
-    lines.extend(chunks(&p.authorize_url, inner_w).into_iter().map(Line::raw));
+    // An address has no spaces: wrap cuts it into full lines.
+    lines.extend(wrap(&p.authorize_url, inner_w).into_iter().map(Line::raw));
     lines.push(Line::raw(""));
     lines.push(match &p.browser_problem {
         None => Line::raw("A browser was opened on this machine."),
