@@ -442,7 +442,7 @@ impl App {
             MonitorEvent::Failed { activity: Activity::Totals, error, at } => {
                 // The live columns and the health in the header are about observations; a
                 // refusal (403, 400) blanks the totals, a passing failure leaves them to age.
-                if !error.is_transient() {
+                if !error.worth_retrying() {
                     for row in &mut self.queues {
                         row.today = None;
                         row.today_at = None;

@@ -61,7 +61,8 @@ pub fn ordered(members: &[Member]) -> Vec<&Member> {
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, d: &QueueDetail) {
-    let row = app.queues.iter().find(|r| r.info.id == d.queue_id);
+    // The same rows and clock as the table: frozen numbers stay frozen here too.
+    let row = app.shown_rows().iter().find(|r| r.info.id == d.queue_id);
     let name = row.map(|r| r.info.name.clone()).unwrap_or_else(|| d.queue_id.clone());
     let [top, numbers, summary, list] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Length(2), Constraint::Min(1)])
@@ -83,8 +84,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, d: &QueueDetail
         let mut spans = vec![Span::raw(" ")];
         for id in app.columns() {
             let c = column(*id);
-            let level = app.level(r, c);
-            let text = (c.text)(r, app.now).unwrap_or_else(|| theme.unknown().to_string());
+            let (text, level) = super::value_text(app, r, c, theme);
             spans.push(Span::styled(format!("{} ", c.title), theme.label()));
             spans.push(Span::styled(format!("{text}{}", theme.marker(level)), theme.level(level)));
             spans.push(Span::raw("  "));

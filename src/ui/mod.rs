@@ -19,9 +19,16 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
 use ratatui::widgets::Paragraph;
 
-use crate::app::{App, Detail, Pane};
+use crate::app::{App, Detail, Level, Pane, QueueRow};
 use crate::genesys::auth::AuthPhase;
 use theme::Theme;
+
+/// A number as every view shows it: its text on the data's clock (frozen or live) or the
+/// unknown mark, and its threshold level (the caller adds the marker and style).
+pub(crate) fn value_text(app: &App, row: &QueueRow, c: &columns::Column, theme: &Theme) -> (String, Level) {
+    let text = (c.text)(row, app.data_now()).unwrap_or_else(|| theme.unknown().to_string());
+    (text, app.level(row, c))
+}
 
 /// Smallest terminal the layout is built for.
 pub const MIN_WIDTH: u16 = 80;

@@ -53,8 +53,7 @@ fn number_cells(row: &QueueRow, cols: &[&Column], app: &App, theme: &Theme) -> V
     let totals_stale = row.today_at.is_some_and(|t| app.since(t) > app.totals_every() * 3);
     cols.iter()
         .map(|c| {
-            let text = (c.text)(row, app.data_now()).unwrap_or_else(|| theme.unknown().to_string());
-            let level = app.level(row, c);
+            let (text, level) = super::value_text(app, row, c, theme);
             let style = theme.level(level);
             let style = if totals_stale && c.is_totals() { style.patch(theme.dim()) } else { style };
             Cell::from(

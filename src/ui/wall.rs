@@ -253,8 +253,7 @@ fn draw_table(f: &mut Frame, body: Rect, app: &App, theme: &Theme, shown: &[&Que
         }
         let mut cells = vec![Cell::from(Line::from(name))];
         for c in &cols {
-            let level = app.level(r, c);
-            let text = (c.text)(r, app.data_now()).unwrap_or_else(|| theme.unknown().to_string());
+            let (text, level) = super::value_text(app, r, c, theme);
             let mut style = theme.level(level).add_modifier(Modifier::BOLD);
             if dim {
                 style = style.add_modifier(Modifier::DIM);
