@@ -234,7 +234,7 @@ fn member_json(org: &Org, e: &Engine, queue_id: &str, m: usize, with_status: boo
         "selfUri": format!("/api/v2/users/{}", spec.id),
     });
     if with_presence {
-        let def = presence_id(agent.presence.as_str());
+        let def = presence_id(agent.presence);
         user["presence"] = json!({
             "source": "PURECLOUD",
             "primary": true,

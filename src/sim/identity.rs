@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::api::division_json;
 use super::authz::{Caller, Subject};
 use super::errors::ApiFault;
 use super::org::{Org, RoleGrant};
@@ -56,11 +57,6 @@ pub async fn revoke_token(State(shared): State<Arc<Shared>>, Extension(caller): 
     })())
 }
 
-pub fn division_ref(org: &Org, d: usize) -> Value {
-    let div = &org.divisions[d];
-    json!({"id": div.id, "name": div.name, "selfUri": format!("/api/v2/authorization/divisions/{}", div.id)})
-}
-
 fn role_permissions(org: &Org, grants: &[RoleGrant]) -> Vec<String> {
     let set: BTreeSet<&String> = grants.iter().flat_map(|g| org.roles[g.role].permissions.iter()).collect();
     set.into_iter().cloned().collect()
@@ -82,7 +78,7 @@ pub async fn users_me(
         let mut body = json!({
             "id": u.id,
             "name": u.name,
-            "division": division_ref(org, u.division),
+            "division": division_json(org, u.division),
             "email": u.email,
             "state": "active",
             "username": u.email,
@@ -146,7 +142,7 @@ pub async fn subjects_me(State(shared): State<Arc<Shared>>, Extension(caller): E
                 Some(ds) => ds
                     .iter()
                     .map(|&d| {
-                        let mut v = division_ref(org, d);
+                        let mut v = division_json(org, d);
                         v["homeDivision"] = json!(d == 0);
                         v
                     })
@@ -240,7 +236,7 @@ pub async fn divisions(
         caller.require(org, EndpointId::Divisions)?;
         let page = Page::from_query(&params)?;
         let all = (0..org.divisions.len()).map(|d| {
-            let mut v = division_ref(org, d);
+            let mut v = division_json(org, d);
             v["homeDivision"] = json!(d == 0);
             v
         });

@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use axum::Extension;
 use axum::body::Bytes;
@@ -55,8 +55,12 @@ const MEDIA_METRICS: &[&str] = &["oWaiting", "oInteracting", "oAlerting", "oLong
 /// Observation values listed per metric before `truncated` is set.
 const MAX_OBSERVATIONS: usize = 100;
 
-pub fn presence_id(system: &str) -> String {
-    derive_id("presence", system)
+/// The org's presence definition id for a system presence. Hashed once: observations ask
+/// for it per agent, under the engine lock.
+pub fn presence_id(p: Presence) -> &'static str {
+    static IDS: LazyLock<Vec<String>> =
+        LazyLock::new(|| Presence::ALL.iter().map(|p| derive_id("presence", p.as_str())).collect());
+    &IDS[p as usize]
 }
 
 #[derive(Serialize)]
@@ -181,7 +185,7 @@ pub async fn queue_observations(
         let view = View { org: &org, visible: &visible, wanted: &wanted, metrics: &metrics, detail: &detail, skew };
         let results = shared.with_engine(|e| results(e, &view));
         let mappings = view.wants("oUserPresences").then(|| {
-            Presence::ALL.iter().map(|p| (p.as_str(), vec![presence_id(p.as_str())])).collect::<BTreeMap<_, _>>()
+            Presence::ALL.iter().map(|p| (p.as_str(), vec![presence_id(*p).to_string()])).collect::<BTreeMap<_, _>>()
         });
         Ok(json_body(&Body { system_to_organization_mappings: mappings, results }))
     };
@@ -261,9 +265,7 @@ fn user_data(obs: &QueueObs, v: &View) -> Vec<Data> {
         data.extend(u.routing.iter().map(|(s, n)| qualified("oUserRoutingStatuses", Cow::Borrowed(s.as_str()), *n)));
     }
     if v.wants("oUserPresences") {
-        data.extend(
-            u.presences.iter().map(|(p, n)| qualified("oUserPresences", Cow::Owned(presence_id(p.as_str())), *n)),
-        );
+        data.extend(u.presences.iter().map(|(p, n)| qualified("oUserPresences", Cow::Borrowed(presence_id(*p)), *n)));
     }
     if v.wants("oActiveUsers") {
         data.push(count("oActiveUsers", u.active));
