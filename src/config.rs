@@ -153,9 +153,14 @@ impl Env {
     }
 }
 
+/// qtop's config, cache and state directories (XDG on Linux).
+pub fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "qtop")
+}
+
 /// Where the config file is looked for when `--config` is not given.
 pub fn default_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "qtop").map(|d| d.config_dir().join("config.toml"))
+    project_dirs().map(|d| d.config_dir().join("config.toml"))
 }
 
 /// Read the file named by `--config` (must exist) or the default one (may be absent).

@@ -10,6 +10,7 @@ use crate::genesys::auth::{Grant, Session};
 use crate::genesys::catalog::EndpointId;
 use crate::genesys::client::{ApiError, Auth, Request};
 use crate::genesys::queries::{self, OBSERVATION_BATCH};
+use crate::genesys::regions;
 use crate::genesys::token;
 use crate::ui::format::span;
 
@@ -109,8 +110,8 @@ pub async fn run(config: &Config, session: &Session) -> Report {
             return report(checks, true);
         }
         _ => {
-            let api = host_port(&hosts.api);
-            let login = host_port(&hosts.login);
+            let api = regions::host_port(&hosts.api);
+            let login = regions::host_port(&hosts.login);
             let detail =
                 if api == login { format!("{api} answers") } else { format!("{api} answers; sign-in goes to {login}") };
             checks.push(ok("region", detail));
@@ -252,13 +253,6 @@ pub async fn run(config: &Config, session: &Session) -> Report {
         }
     }
     report(checks, false)
-}
-
-fn host_port(u: &reqwest::Url) -> String {
-    match u.port() {
-        Some(p) => format!("{}:{p}", u.host_str().unwrap_or("?")),
-        None => u.host_str().unwrap_or("?").to_string(),
-    }
 }
 
 /// The report for people: one line per check, the fix under each ✗. With `width`, long

@@ -12,7 +12,7 @@ pub const KEEP_FILES: usize = 7;
 
 /// Where logs go by default: the state dir (Linux) or the local data dir.
 pub fn default_dir() -> Option<PathBuf> {
-    let dirs = directories::ProjectDirs::from("", "", "qtop")?;
+    let dirs = crate::config::project_dirs()?;
     Some(dirs.state_dir().unwrap_or_else(|| dirs.data_local_dir()).join("logs"))
 }
 

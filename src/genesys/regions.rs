@@ -99,11 +99,16 @@ pub fn override_hosts(base: &str, login: Option<&str>) -> Result<Hosts, RegionEr
         Some(l) => parse(l)?,
         None => api.clone(),
     };
-    let label = match api.port() {
-        Some(p) => format!("{}:{p}", api.host_str().unwrap_or("?")),
-        None => api.host_str().unwrap_or("?").to_string(),
-    };
-    Ok(Hosts { label, api, login })
+    Ok(Hosts { label: host_port(&api), api, login })
+}
+
+/// `host` or `host:port` when the port is not the scheme's own.
+pub fn host_port(u: &Url) -> String {
+    let host = u.host_str().unwrap_or("?");
+    match u.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    }
 }
 
 #[cfg(test)]

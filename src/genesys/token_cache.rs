@@ -53,7 +53,7 @@ pub struct TokenCache {
 
 /// The cache directory qtop uses unless told otherwise (`~/.cache/qtop` on Linux).
 pub fn default_dir() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "qtop").map(|d| d.cache_dir().to_path_buf())
+    crate::config::project_dirs().map(|d| d.cache_dir().to_path_buf())
 }
 
 /// Keep file names to characters every file system accepts.
