@@ -82,7 +82,7 @@ pub struct GlobalArgs {
     pub persona: Option<String>,
 
     /// Simulated seconds per real second in the demo.
-    #[arg(long, global = true, value_name = "X", requires = "demo")]
+    #[arg(long, global = true, value_name = "X", requires = "demo", value_parser = parse_speed)]
     pub speed: Option<f64>,
 
     /// Serve the demo org on this 127.0.0.1 port (default: any free port), e.g. for curl or `qtop sim-fault`.
@@ -175,7 +175,7 @@ pub struct SimArgs {
     pub org: Option<PathBuf>,
 
     /// Simulated seconds per real second.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
     pub speed: f64,
 
     /// Local time of day the simulation starts at (HH:MM, org time zone).
@@ -209,4 +209,12 @@ pub struct SimFaultArgs {
     /// reset, truncate, revoke, role-removed, permission-removed, queue-moved, clock-skew, rate-limit.
     #[arg(required = true, num_args = 1.., value_name = "WORDS", allow_hyphen_values = true)]
     pub words: Vec<String>,
+}
+
+/// `--speed`: simulated seconds per real second.
+fn parse_speed(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if x > 0.0 && x <= 3600.0 => Ok(x),
+        _ => Err(format!("{text}: use a number above 0 and at most 3600")),
+    }
 }

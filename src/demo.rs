@@ -17,7 +17,6 @@ use crate::genesys::browser::Opener;
 use crate::genesys::client::{self, Client, ClientOptions};
 use crate::genesys::regions;
 use crate::genesys::secret::Secret;
-use crate::sim::admin::FaultScript;
 use crate::sim::org::{Org, Persona};
 use crate::sim::{self, SimExtras, SimHandle, SimOptions};
 
@@ -115,19 +114,7 @@ pub async fn start(flags: &mut GlobalArgs, file: &mut FileConfig, env: &mut Env)
         Persona::User(u) => org.users[u].demo_enforce_scopes,
     };
     let timezone = org.timezone_name.clone();
-    if let Some(speed) = flags.speed
-        && !(speed > 0.0 && speed <= 3600.0)
-    {
-        return Err(format!("--speed {speed}: use a number above 0 and at most 3600"));
-    }
-    let fault_script = match &flags.fault_script {
-        Some(path) => {
-            let script = FaultScript::load(path)?;
-            sim::check_script(&script, &org).map_err(|e| format!("--fault-script {}: {e}", path.display()))?;
-            Some(script)
-        }
-        None => None,
-    };
+    let fault_script = sim::load_fault_script(flags.fault_script.as_deref(), &org)?;
     let extras = SimExtras { rate_limit: None, faults: flags.sim_faults, fault_script };
     let opts = SimOptions { org: org.clone(), start: None, speed: flags.speed.unwrap_or(1.0), clock: None };
     let bind = std::net::SocketAddr::from(([127, 0, 0, 1], flags.sim_port.unwrap_or(0)));

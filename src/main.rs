@@ -10,7 +10,6 @@ use qtop::config::{self, Config, Env};
 use qtop::genesys::auth::{AuthMethod, Grant, Session};
 use qtop::genesys::client::{Client, ClientOptions};
 use qtop::genesys::regions::REGIONS;
-use qtop::sim::admin::FaultScript;
 use qtop::sim::{self, SimExtras, SimOptions, org::Org};
 use qtop::{demo, doctor, explain, tui};
 
@@ -194,20 +193,10 @@ async fn run_sim(args: SimArgs) -> Result<ExitCode, String> {
         .and_then(|(h, m)| Some((h.parse::<i8>().ok()?, m.parse::<i8>().ok()?)))
         .filter(|(h, m)| (0..24).contains(h) && (0..60).contains(m))
         .ok_or_else(|| format!("--start {}: use HH:MM, e.g. 09:00", args.start))?;
-    if !(args.speed > 0.0 && args.speed <= 3600.0) {
-        return Err(format!("--speed {}: use a number above 0 and at most 3600", args.speed));
-    }
     if args.rate_limit == Some(0) {
         return Err("--rate-limit 0: use at least 1 request per minute".into());
     }
-    let fault_script = match &args.fault_script {
-        Some(path) => {
-            let script = FaultScript::load(path)?;
-            sim::check_script(&script, &org).map_err(|e| format!("--fault-script {}: {e}", path.display()))?;
-            Some(script)
-        }
-        None => None,
-    };
+    let fault_script = sim::load_fault_script(args.fault_script.as_deref(), &org)?;
     let extras = SimExtras { rate_limit: args.rate_limit, faults: args.faults, fault_script };
     let start = sim::clock::today_at(&org.timezone, h, m);
     let opts = SimOptions { org: org.clone(), start: Some(start), speed: args.speed, clock: None };

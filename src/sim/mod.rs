@@ -83,6 +83,14 @@ pub async fn start_with(mut opts: SimOptions, extras: SimExtras, bind: SocketAdd
     Ok(handle)
 }
 
+/// `--fault-script`: read and check it against the org, or say which step is wrong.
+pub fn load_fault_script(path: Option<&std::path::Path>, org: &org::Org) -> Result<Option<admin::FaultScript>, String> {
+    let Some(path) = path else { return Ok(None) };
+    let script = admin::FaultScript::load(path)?;
+    check_script(&script, org).map_err(|e| format!("--fault-script {}: {e}", path.display()))?;
+    Ok(Some(script))
+}
+
 /// Check every step of a fault script against the org before starting, so a typo is one
 /// line at startup rather than a warning in the log a minute later.
 pub fn check_script(script: &admin::FaultScript, org: &org::Org) -> Result<(), String> {
