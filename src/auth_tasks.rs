@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use tokio::sync::mpsc;
 
 use crate::event::{Activity, Command, Event, MonitorEvent};
-use crate::genesys::auth::Session;
+use crate::genesys::auth::{Session, TokenSource};
 use crate::genesys::token;
 
 /// Renew the token when it falls due, whether or not anything is calling the API.
@@ -35,14 +35,25 @@ pub async fn keep_alive(session: Arc<Session>) {
     }
 }
 
-/// Send a [`MonitorEvent::TokenReport`] for every new token.
+/// Send a [`MonitorEvent::TokenReport`] for every new token, except a refreshed one: a
+/// refresh token gives the same user the same scopes, so the 4–6 calls that describe a token
+/// would be spent (every minute for short-lived tokens) to learn nothing. Access that
+/// changes mid-run is caught by its 403 and `Command::InspectToken`.
 pub async fn report_tokens(session: Arc<Session>, events: mpsc::Sender<Event>) {
     let mut status = session.status();
     let mut described: Option<String> = None;
     loop {
-        let current = status.borrow_and_update().token.as_ref().map(|t| t.fingerprint.clone());
+        let (current, refreshed) = {
+            let s = status.borrow_and_update();
+            let t = s.token.as_ref();
+            (t.map(|t| t.fingerprint.clone()), t.is_some_and(|t| t.source == TokenSource::Refresh))
+        };
         if current.is_some() && current != described {
+            let first = described.is_none();
             described = current;
+            if refreshed && !first {
+                continue;
+            }
             if let Ok(report) = token::inspect(&session).await
                 && events.send(Event::Monitor(MonitorEvent::TokenReport(Box::new(report)))).await.is_err()
             {

@@ -325,6 +325,29 @@ async fn user_tokens_are_refreshed_before_expiry_without_anyone_asking() {
 }
 
 #[tokio::test]
+async fn a_refreshed_token_is_not_described_again() {
+    let t = start_sim_with(org_with_lifetime("qtop cli", 3)).await;
+    let session = Arc::new(
+        pkce(&t, "supervisor", PkceMode::Loopback, None, browser(&t, "supervisor"))
+            .with_renew_margin(Duration::from_secs(2)),
+    );
+    session.token().await.unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let tasks = [
+        tokio::spawn(qtop::auth_tasks::keep_alive(session.clone())),
+        tokio::spawn(qtop::auth_tasks::report_tokens(session.clone(), tx)),
+    ];
+    tokio::time::sleep(Duration::from_millis(2600)).await;
+    tasks.iter().for_each(|t| t.abort());
+    assert_eq!(session.status().borrow().token.as_ref().unwrap().source, TokenSource::Refresh, "it was refreshed");
+    let mut reports = 0;
+    while let Ok(ev) = rx.try_recv() {
+        reports += matches!(ev, qtop::event::Event::Monitor(qtop::event::MonitorEvent::TokenReport(_))) as usize;
+    }
+    assert_eq!(reports, 1, "the first token is described; its refresh is the same user and scopes");
+}
+
+#[tokio::test]
 async fn a_revoked_refresh_token_falls_back_to_a_full_sign_in() {
     let t = start_sim_with(org_with_lifetime("qtop cli", 3)).await;
     let opener = CountingOpener::with(browser(&t, "supervisor"));
