@@ -262,28 +262,28 @@ pub fn render(r: &Report, ascii: bool) -> String {
 }
 
 pub fn render_width(r: &Report, ascii: bool, width: Option<u16>) -> String {
-    let text = render_lines(r, ascii);
-    let Some(width) = width.map(usize::from).filter(|w| *w >= 40) else { return text };
+    let width = width.map(usize::from).filter(|w| *w >= 40);
     let mut out = String::new();
-    for line in text.lines() {
-        // Check lines are "✓ name         detail"; the detail starts at column 15.
-        let (head, body) = match line.char_indices().nth(15) {
-            Some((i, _)) if line.starts_with(|c: char| !c.is_whitespace()) || line.starts_with("  ") => {
-                line.split_at(i)
-            }
-            _ => ("", line),
+    for (head, body) in rows(r, ascii) {
+        let Some(width) = width else {
+            out.push_str(&format!("{head}{body}\n"));
+            continue;
         };
+        // Long details wrap under their own text, never under the check's name.
         let indent = head.chars().count();
-        for (i, part) in crate::ui::format::wrap(body, width.saturating_sub(indent)).into_iter().enumerate() {
-            let lead = if i == 0 { head.to_string() } else { " ".repeat(indent) };
+        for (i, part) in crate::ui::format::wrap(&body, width.saturating_sub(indent)).into_iter().enumerate() {
+            let lead = if i == 0 { head.clone() } else { " ".repeat(indent) };
             out.push_str(&format!("{lead}{part}\n"));
         }
     }
     out
 }
 
-fn render_lines(r: &Report, ascii: bool) -> String {
-    let mut out = format!("qtop doctor — {}\n", r.target);
+/// The report as (head, text) rows: `✓ region       ` + what was found, `  fix          ` + the
+/// fix under a check; the title and the verdict have no head.
+fn rows(r: &Report, ascii: bool) -> Vec<(String, String)> {
+    let dash = if ascii { "-" } else { "—" };
+    let mut out = vec![(String::new(), format!("qtop doctor {dash} {}", r.target))];
     for c in &r.checks {
         let mark = match (c.status, ascii) {
             (Status::Ok, false) => "✓",
@@ -295,19 +295,28 @@ fn render_lines(r: &Report, ascii: bool) -> String {
             (Status::Fail, true) => "XX",
             (Status::Skip, true) => "--",
         };
-        out.push_str(&format!("{mark} {:<13}{}\n", c.name, c.detail));
+        out.push((format!("{mark} {:<13}", c.name), c.detail.clone()));
+        // Lines under a check start where its name does, whatever the mark's width.
+        let under = " ".repeat(mark.chars().count() + 1);
         if let Some(d) = &c.diagnosis {
             if !d.missing.is_empty() {
-                out.push_str(&format!("  {:<13}{}\n", "missing", d.missing.join(", ")));
+                out.push((format!("{under}{:<13}", "missing"), d.missing.join(", ")));
             }
-            out.push_str(&format!("  {:<13}{}\n", "fix", d.fix));
+            out.push((format!("{under}{:<13}", "fix"), d.fix.clone()));
         }
     }
+    if ascii {
+        // Details carry the API's words and names: keep the ASCII promise for them too.
+        out.iter_mut().for_each(|(_, body)| *body = crate::ui::ascii::fold_text(body));
+    }
     let failures = r.checks.iter().filter(|c| c.status == Status::Fail).count();
-    out.push_str(&match (r.exit_code(), failures) {
-        (0, _) => "all checks passed\n".to_string(),
-        (2, _) => "could not run the checks: fix the first failure above\n".to_string(),
-        (_, n) => format!("{n} check{} refused\n", if n == 1 { "" } else { "s" }),
-    });
+    out.push((
+        String::new(),
+        match (r.exit_code(), failures) {
+            (0, _) => "all checks passed".to_string(),
+            (2, _) => "could not run the checks: fix the first failure above".to_string(),
+            (_, n) => format!("{n} check{} refused", if n == 1 { "" } else { "s" }),
+        },
+    ));
     out
 }

@@ -91,6 +91,12 @@ async fn doctor_fails_the_observation_probe_for_the_same_persona() {
     assert_eq!(obs.diagnosis.as_ref().unwrap().missing, ["analytics:queueObservation:view"]);
     let text = doctor::render(&report, false);
     assert!(text.contains("✗ observations") && text.contains("missing      analytics:queueObservation:view"), "{text}");
+    // ASCII marks are two wide: the name keeps its space and the lines under it line up.
+    let ascii = doctor::render_width(&report, true, Some(100));
+    assert!(ascii.is_ascii(), "{ascii}");
+    assert!(ascii.contains("XX observations 403"), "{ascii}");
+    assert!(ascii.contains("\n   missing      analytics:queueObservation:view"), "{ascii}");
+    assert!(ascii.lines().all(|l| l.chars().count() <= 100), "{ascii}");
     for c in report.checks.iter().filter(|c| c.name != "observations" && c.name != "roles") {
         assert_ne!(c.status, Status::Fail, "{} should pass: {}", c.name, c.detail);
     }

@@ -28,6 +28,16 @@ pub fn fold(symbol: &str) -> &str {
     }
 }
 
+/// The same promise for text printed without a frame (`qtop doctor --ascii`).
+pub fn fold_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut buf = [0u8; 4];
+    for c in text.chars() {
+        out.push_str(fold(c.encode_utf8(&mut buf)));
+    }
+    out
+}
+
 pub fn sanitize(buf: &mut Buffer) {
     for cell in buf.content.iter_mut() {
         let symbol = cell.symbol();
@@ -51,5 +61,10 @@ mod tests {
         let text: String = buf.content.iter().map(|c| c.symbol()).collect();
         assert!(text.is_ascii(), "{text}");
         assert!(text.starts_with("a.b.+x^?"), "{text}");
+    }
+
+    #[test]
+    fn text_folds_the_same_way() {
+        assert_eq!(fold_text("403 — missing ✓ é"), "403 - missing + ?");
     }
 }
