@@ -23,8 +23,9 @@ pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
         return Err(format!("--listen {text}: give an address and a port, {LISTEN_EXAMPLE}"));
     };
     let port = match port.parse::<u32>() {
-        Ok(p) if (1..=65535).contains(&p) => p as u16,
-        Ok(_) => return Err(format!("--listen {text}: the port must be 1-65535, {LISTEN_EXAMPLE}")),
+        // 0 asks for any free port (tests, scripts that read the address back).
+        Ok(p) if p <= 65535 => p as u16,
+        Ok(_) => return Err(format!("--listen {text}: the port must be 0-65535, {LISTEN_EXAMPLE}")),
         Err(_) => return Err(format!("--listen {text}: '{port}' is not a port number, {LISTEN_EXAMPLE}")),
     };
     let host = host.trim_start_matches('[').trim_end_matches(']');
@@ -88,7 +89,7 @@ mod tests {
         assert_eq!(parse_listen("localhost:9464").unwrap(), "127.0.0.1:9464".parse().unwrap());
         assert_eq!(parse_listen("[::1]:9464").unwrap(), "[::1]:9464".parse().unwrap());
         assert_eq!(parse_listen(":9464").unwrap(), "0.0.0.0:9464".parse().unwrap());
-        for bad in ["nonsense", "127.0.0.1:99999", "127.0.0.1:0", "127.0.0.1:http", "example.com:9464"] {
+        for bad in ["nonsense", "127.0.0.1:99999", "127.0.0.1:http", "example.com:9464"] {
             let e = parse_listen(bad).unwrap_err();
             assert!(e.starts_with(&format!("--listen {bad}:")), "{e}");
             assert!(e.contains("e.g. --listen 127.0.0.1:9464") && !e.contains('\n'), "{e}");
