@@ -207,3 +207,25 @@ async fn shards_split_the_queues_between_exporters() {
     assert_eq!(seen.len(), t.org.queues.len(), "every queue in some shard");
     assert!(seen.values().all(|n| *n == 1), "and in one only: {seen:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tight_rate_limit_is_learned_and_429s_are_counted() {
+    use qtop::sim::SimExtras;
+    let org = qtop::sim::org::Org::demo();
+    let t = common::start_sim_extras(org, SimExtras { rate_limit: Some(40), faults: true, ..Default::default() }).await;
+    let e = start(&t, "wallboard", settings(&t)).await;
+    // The budget learns the limit from the headers and keeps under it: no 429 of qtop's making.
+    let s = scrape_until(&e, "the learned limit and numbers", |s| {
+        s.one("qtop_rate_budget_allowed", &[]) == Some(40.0) && !s.find("qtop_queue_waiting", &[]).is_empty()
+    })
+    .await;
+    assert!(s.find("qtop_api_rate_limited_total", &[]).is_empty());
+    // A limit the headers did not announce (another tool on the same token) does answer 429.
+    let fault = json!({"fault": "rate-limit", "per_minute": 1});
+    assert_eq!(common::http().post(t.url("/sim/faults")).json(&fault).send().await.unwrap().status(), 201);
+    let s = scrape_until(&e, "a 429", |s| !s.find("qtop_api_rate_limited_total", &[]).is_empty()).await;
+    let limited: f64 = s.find("qtop_api_rate_limited_total", &[]).iter().sum();
+    let counted: f64 = s.find("qtop_api_requests_total", &[("status", "429")]).iter().sum();
+    assert!(limited >= 1.0 && limited == counted, "{limited} vs {counted}");
+    e.stop().await;
+}

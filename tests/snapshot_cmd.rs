@@ -95,3 +95,24 @@ fn the_binary_prints_a_json_snapshot_and_exits_1_with_the_diagnosis_on_a_403() {
     let out = qtop(&["snapshot", "--demo", "--format", "xml"]);
     one_line_naming(&out, "--format");
 }
+
+#[test]
+fn watch_repeats_the_snapshot_until_stopped() {
+    use std::io::Read;
+    let logs = tempfile::tempdir().unwrap();
+    let log = logs.path().join("qtop.log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qtop"))
+        .args(["--log-file", log.to_str().unwrap(), "snapshot", "--demo", "--format", "csv", "--watch", "1s"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("qtop runs");
+    std::thread::sleep(std::time::Duration::from_millis(2600));
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut out = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    let headers = out.lines().filter(|l| l.starts_with("id,name,")).count();
+    assert!(headers >= 2, "at least two refreshes in 2.6 s:\n{out}");
+    let out = qtop(&["snapshot", "--demo", "--watch", "0s"]);
+    one_line_naming(&out, "--watch");
+}
