@@ -140,6 +140,36 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Explain an error: a Genesys error body, an OAuth error, a status line or a pasted snippet.
     Explain(ExplainArgs),
+    /// Serve /metrics for Prometheus: headless, the same polling, budget and diagnosis as the screen.
+    Export(ExportArgs),
+    /// One refresh (queue list, live numbers, today's totals) printed as json, csv or a table.
+    Snapshot(SnapshotArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ExportArgs {
+    /// Address and port for /metrics, /healthz and /readyz.
+    #[arg(long, default_value = "127.0.0.1:9464", value_name = "HOST:PORT")]
+    pub listen: String,
+
+    /// Watch only share K of N of the queues (stable hash of the queue id), e.g. 1/3.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SnapshotArgs {
+    /// Output: json (stable shape with a version field), csv or table.
+    #[arg(long, default_value = "table", value_name = "FORMAT")]
+    pub format: String,
+
+    /// Repeat every DURATION (e.g. 30s) until interrupted.
+    #[arg(long, value_name = "DURATION")]
+    pub watch: Option<String>,
+
+    /// Only share K of N of the queues (as `qtop export --shard`).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
 }
 
 #[derive(Debug, Args, Clone)]

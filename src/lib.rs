@@ -12,6 +12,7 @@ pub mod diagnose;
 pub mod doctor;
 pub mod event;
 pub mod explain;
+pub mod export;
 pub mod genesys;
 pub mod keys;
 pub mod logging;

@@ -5,13 +5,14 @@ use clap::Parser;
 
 use std::io::{IsTerminal, Read};
 
-use qtop::cli::{Cli, Command, DoctorArgs, ExplainArgs, GlobalArgs, SimArgs, SimFaultArgs};
+use qtop::cli::{Cli, Command, DoctorArgs, ExplainArgs, ExportArgs, GlobalArgs, SimArgs, SimFaultArgs, SnapshotArgs};
 use qtop::config::{self, Config, Env};
 use qtop::genesys::auth::{AuthMethod, Grant, Session};
 use qtop::genesys::client::{Client, ClientOptions};
+use qtop::genesys::queries::{Selector, Shard};
 use qtop::genesys::regions::REGIONS;
 use qtop::sim::{self, SimExtras, SimOptions, org::Org};
-use qtop::{demo, doctor, explain, tui};
+use qtop::{demo, doctor, explain, export, tui};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -49,6 +50,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Some(Command::Explain(args)) => run_explain(args),
         Some(Command::Logout) => run_logout(cli.global).await,
         Some(Command::SimFault(args)) => run_sim_fault(args).await,
+        Some(Command::Export(args)) => run_export(cli.global, args).await,
+        Some(Command::Snapshot(args)) => run_snapshot(cli.global, args).await,
         None => run_tui(cli.global).await,
     }
 }
@@ -79,6 +82,60 @@ async fn run_doctor(flags: GlobalArgs, args: DoctorArgs) -> Result<ExitCode, Str
         print!("{}", doctor::render_width(&report, config.ascii, width.map(|(w, _)| w)));
     }
     Ok(ExitCode::from(report.exit_code()))
+}
+
+fn parse_shard(text: Option<&str>) -> Result<Option<Shard>, String> {
+    text.map(Shard::parse).transpose()
+}
+
+/// `qtop export`: flags checked and the port bound before anything signs in.
+async fn run_export(flags: GlobalArgs, args: ExportArgs) -> Result<ExitCode, String> {
+    let shard = parse_shard(args.shard.as_deref())?;
+    let listener = export::server::bind(&args.listen).await?;
+    let (config, session, _demo) = prepare(flags).await?;
+    let settings = export::Settings::from_config(&config, shard);
+    let exporter = export::start(settings, session, listener).map_err(|e| format!("--listen {}: {e}", args.listen))?;
+    eprintln!(
+        "qtop export: serving http://{}/metrics (/healthz, /readyz) for {}; Ctrl-C to stop",
+        exporter.addr, config.hosts.label
+    );
+    exporter.run_until_signal().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `qtop snapshot`: one refresh printed; with --watch, again every interval. A refusal
+/// prints its diagnosis and exits 1 (as `qtop doctor` does for a failed check).
+async fn run_snapshot(flags: GlobalArgs, args: SnapshotArgs) -> Result<ExitCode, String> {
+    let format = export::snapshot::Format::parse(&args.format)?;
+    let shard = parse_shard(args.shard.as_deref())?;
+    let every = match args.watch.as_deref() {
+        None => None,
+        Some(text) => match humantime::parse_duration(text) {
+            Ok(d) if d >= std::time::Duration::from_secs(1) => Some(d),
+            _ => return Err(format!("--watch {text}: use a duration of at least 1s, e.g. --watch 30s")),
+        },
+    };
+    let (config, session, _demo) = prepare(flags).await?;
+    let mut selectors = config.queues.clone();
+    selectors.extend(shard.map(Selector::shard));
+    loop {
+        match export::snapshot::take(&session, &selectors, &config.timezone, &config.hosts.label).await {
+            Ok(s) => {
+                use std::io::Write;
+                print!("{}", export::snapshot::render(&s, format));
+                let _ = std::io::stdout().flush();
+            }
+            Err(f) => {
+                eprintln!("qtop snapshot: {}", f.line());
+                return Ok(ExitCode::from(1));
+            }
+        }
+        let Some(every) = every else { return Ok(ExitCode::SUCCESS) };
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = tokio::signal::ctrl_c() => return Ok(ExitCode::SUCCESS),
+        }
+    }
 }
 
 fn run_explain(args: ExplainArgs) -> Result<ExitCode, String> {

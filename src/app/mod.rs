@@ -101,6 +101,18 @@ struct Refused {
     activity: Activity,
     cause: Cause,
     summary: String,
+    /// The permissions (or scopes) the diagnosis names as missing.
+    missing: Vec<String>,
+    endpoint: crate::genesys::catalog::EndpointId,
+}
+
+/// A refusal in force now (for the exporter's error series and alerts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal<'a> {
+    pub activity: &'a Activity,
+    pub endpoint: crate::genesys::catalog::EndpointId,
+    pub cause: Cause,
+    pub missing: &'a [String],
 }
 
 #[derive(Debug, Clone)]
@@ -501,7 +513,13 @@ impl App {
             return;
         }
         let d = crate::diagnose::diagnose(&crate::diagnose::ErrorFacts::from_api_error(error), &self.knowledge);
-        self.refused.push(Refused { activity, cause: d.cause, summary: d.summary });
+        self.refused.push(Refused {
+            activity,
+            cause: d.cause,
+            summary: d.summary,
+            missing: d.missing,
+            endpoint: error.request.endpoint,
+        });
         commands.push(Command::InspectToken);
     }
 
@@ -585,6 +603,16 @@ impl App {
     pub fn org_name(&self) -> Option<&str> {
         let info = self.token.report.as_ref()?.info.as_ref().ok()?;
         info.organization.as_ref()?.name.as_deref().filter(|n| !n.trim().is_empty())
+    }
+
+    /// The 403s the API keeps giving, one per kind of data, until that data answers again.
+    pub fn refusals(&self) -> impl Iterator<Item = Refusal<'_>> {
+        self.refused.iter().map(|r| Refusal {
+            activity: &r.activity,
+            endpoint: r.endpoint,
+            cause: r.cause,
+            missing: &r.missing,
+        })
     }
 
     /// Time left on the token, when known.

@@ -4,8 +4,9 @@
 //! catalogue does not describe. Any non-2xx answer becomes a typed [`ApiError`] carrying the
 //! decoded error body, the correlation id, the rate-limit headers and `Retry-After`.
 
+use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Once;
+use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -268,6 +269,65 @@ impl Default for ClientOptions {
 pub struct Client {
     http: reqwest::Client,
     hosts: Hosts,
+    /// Shared by every clone: the session's client and anything cloned from it count together.
+    stats: Arc<ApiStats>,
+}
+
+/// How one request ended, for counting: the HTTP status, or why there was none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    Status(u16),
+    Timeout,
+    Connect,
+    Transport,
+    SignIn,
+}
+
+impl Outcome {
+    fn of(result: &Result<(u16, ResponseMeta, bytes::Bytes), ApiError>) -> Outcome {
+        match result {
+            Ok((status, ..)) => Outcome::Status(*status),
+            Err(e) => match (&e.kind, e.status()) {
+                (_, Some(status)) => Outcome::Status(status),
+                (ErrorKind::Timeout, _) => Outcome::Timeout,
+                (ErrorKind::Connect { .. }, _) => Outcome::Connect,
+                (ErrorKind::SignIn { .. }, _) => Outcome::SignIn,
+                _ => Outcome::Transport,
+            },
+        }
+    }
+
+    /// The label value: `200`, `403`, or `timeout` / `connect` / `transport` / `sign_in`.
+    pub fn label(self) -> String {
+        match self {
+            Outcome::Status(s) => s.to_string(),
+            Outcome::Timeout => "timeout".into(),
+            Outcome::Connect => "connect".into(),
+            Outcome::Transport => "transport".into(),
+            Outcome::SignIn => "sign_in".into(),
+        }
+    }
+}
+
+/// Requests sent through the one HTTP path, by endpoint and outcome (for `qtop export`).
+/// One short lock per request on a map of a few dozen entries: nothing on the hot path waits.
+#[derive(Debug, Default)]
+pub struct ApiStats {
+    counts: Mutex<BTreeMap<(EndpointId, Outcome), u64>>,
+}
+
+impl ApiStats {
+    fn count(&self, endpoint: EndpointId, outcome: Outcome) {
+        // A poisoned lock only means a panic elsewhere mid-increment: the counts are still good.
+        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        *counts.entry((endpoint, outcome)).or_default() += 1;
+    }
+
+    /// Every (endpoint, outcome) seen so far with its count.
+    pub fn snapshot(&self) -> Vec<(EndpointId, Outcome, u64)> {
+        let counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        counts.iter().map(|((e, o), n)| (*e, *o, *n)).collect()
+    }
 }
 
 static TLS_PROVIDER: Once = Once::new();
@@ -289,7 +349,12 @@ impl Client {
             .connect_timeout(opts.connect_timeout)
             .build()
             .expect("HTTP client builds with static settings");
-        Client { http, hosts }
+        Client { http, hosts, stats: Arc::default() }
+    }
+
+    /// What this client (and its clones) has sent so far.
+    pub fn stats(&self) -> &ApiStats {
+        &self.stats
     }
 
     pub fn hosts(&self) -> &Hosts {
@@ -332,6 +397,7 @@ impl Client {
         let started = std::time::Instant::now();
         let result = self.exchange_inner(req, auth).await;
         let ms = started.elapsed().as_millis() as u64;
+        self.stats.count(req.spec.id, Outcome::of(&result));
         // The path only: queries and bodies may carry codes or tokens; the status and the
         // correlation id are what support asks for.
         match &result {

@@ -209,11 +209,44 @@ pub fn parse_observations(resp: &ObservationResponse) -> QueueNumbersById {
     out
 }
 
-/// A queue selector from config or `--queues`: an id, an exact name, or a glob.
+/// A queue selector from config or `--queues`: an id, an exact name, or a glob — or a
+/// share of the queues (`--shard K/N`), which narrows whatever the others picked.
 #[derive(Debug, Clone)]
 pub struct Selector {
     pub text: String,
     matcher: Option<GlobMatcher>,
+    shard: Option<Shard>,
+}
+
+/// `--shard K/N`: the queues whose id hashes to K of N (1-based), so N exporters split an
+/// org's queues between them, each within its own token's budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub k: u32,
+    pub n: u32,
+}
+
+impl Shard {
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let bad = || format!("--shard {text}: use K/N with 1 <= K <= N, e.g. --shard 1/3");
+        let (k, n) = text.trim().split_once('/').ok_or_else(bad)?;
+        let (k, n) = (k.trim().parse::<u32>().map_err(|_| bad())?, n.trim().parse::<u32>().map_err(|_| bad())?);
+        if n == 0 || k == 0 || k > n {
+            return Err(bad());
+        }
+        Ok(Shard { k, n })
+    }
+
+    /// FNV-1a of the id: the same split on every machine, build and version (std's hasher
+    /// is seeded per process and may change between releases).
+    pub fn holds(&self, queue_id: &str) -> bool {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in queue_id.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        (h % u64::from(self.n)) as u32 == self.k - 1
+    }
 }
 
 impl Selector {
@@ -232,7 +265,11 @@ impl Selector {
         } else {
             None
         };
-        Ok(Selector { text, matcher })
+        Ok(Selector { text, matcher, shard: None })
+    }
+
+    pub fn shard(shard: Shard) -> Self {
+        Selector { text: format!("shard {}/{}", shard.k, shard.n), matcher: None, shard: Some(shard) }
     }
 
     pub fn matches(&self, q: &Queue) -> bool {
@@ -240,6 +277,9 @@ impl Selector {
     }
 
     pub fn matches_queue(&self, id: &str, name: &str) -> bool {
+        if let Some(shard) = &self.shard {
+            return shard.holds(id);
+        }
         match &self.matcher {
             Some(m) => m.is_match(name),
             None => id == self.text || name.eq_ignore_ascii_case(&self.text),
@@ -250,10 +290,12 @@ impl Selector {
 /// Pick the queues the user asked for. Empty selectors: every visible queue. Returns the
 /// picked queues (sorted by name) and the selectors that matched nothing.
 pub fn select_queues(all: Vec<Queue>, selectors: &[Selector]) -> (Vec<Queue>, Vec<String>) {
+    let (shards, selectors): (Vec<&Selector>, Vec<&Selector>) = selectors.iter().partition(|s| s.shard.is_some());
+    let all = all.into_iter().filter(|q| shards.iter().all(|s| s.matches(q)));
     let mut picked: Vec<Queue> = if selectors.is_empty() {
-        all
+        all.collect()
     } else {
-        all.into_iter().filter(|q| selectors.iter().any(|s| s.matches(q))).collect()
+        all.filter(|q| selectors.iter().any(|s| s.matches(q))).collect()
     };
     picked.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.id.cmp(&b.id)));
     picked.dedup_by(|a, b| a.id == b.id);
@@ -268,6 +310,29 @@ mod tests {
 
     fn q(id: &str, name: &str) -> Queue {
         Queue { id: id.into(), name: name.into(), division: None, member_count: None, media_settings: None }
+    }
+
+    #[test]
+    fn shards_split_every_queue_exactly_once_and_narrow_other_selectors() {
+        let all: Vec<Queue> = (0..60).map(|i| q(&format!("id-{i}"), &format!("Q{i}"))).collect();
+        let mut seen = vec![];
+        for k in 1..=3 {
+            let (picked, unmatched) = select_queues(all.clone(), &[Selector::shard(Shard { k, n: 3 })]);
+            assert!(unmatched.is_empty());
+            assert!(!picked.is_empty() && picked.len() < 60, "shard {k}: {}", picked.len());
+            seen.extend(picked.into_iter().map(|q| q.id));
+        }
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 60, "each queue in exactly one shard");
+        let shard = Shard { k: 1, n: 2 };
+        let (picked, _) = select_queues(all.clone(), &[Selector::parse("Q1*").unwrap(), Selector::shard(shard)]);
+        assert!(picked.iter().all(|q| q.name.starts_with("Q1") && shard.holds(&q.id)));
+        assert_eq!(Shard::parse("2/4"), Ok(Shard { k: 2, n: 4 }));
+        for bad in ["0/3", "4/3", "1/0", "x", "1-3", ""] {
+            let e = Shard::parse(bad).unwrap_err();
+            assert!(e.starts_with("--shard") && !e.contains('\n'), "{e}");
+        }
     }
 
     #[test]
