@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 use qtop::app::App;
 use qtop::budget::BudgetUse;
+use qtop::diagnose::Cause;
 use qtop::event::{Activity, Event, MonitorEvent, QueueInfo};
 use qtop::export::metrics::{self, Ages, EXPORTED, Inputs};
 use qtop::genesys::aggregates::TodayNumbers;
@@ -106,6 +107,9 @@ fn rendered_names() -> (String, BTreeSet<String>) {
         (EndpointId::QueueObservations, Outcome::Status(429), 1),
         (EndpointId::ConversationAggregates, Outcome::Timeout, 1),
     ];
+    let mut refusals = metrics::Refusals::default();
+    let missing = ["analytics:queueObservation:view".to_string()];
+    refusals.count(&Activity::Observations, EndpointId::QueueObservations, Cause::MissingPermission, &missing);
     let body = metrics::render(&Inputs {
         app: &app,
         now,
@@ -114,6 +118,7 @@ fn rendered_names() -> (String, BTreeSet<String>) {
         budget: BudgetUse { used: 7, allowed: 300 },
         mode: "poll",
         shard: Some((1, 2)),
+        refusals: &refusals,
     });
     let parsed = prometheus_parse::Scrape::parse(body.lines().map(|l| Ok(l.to_string()))).unwrap();
     let names = parsed.samples.iter().map(|s| s.metric.clone()).collect();

@@ -15,7 +15,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::{Registry, Unit};
 
-use crate::app::{App, Severity};
+use crate::app::App;
 use crate::budget::BudgetUse;
 use crate::event::Activity;
 use crate::genesys::auth::AuthPhase;
@@ -78,6 +78,27 @@ pub struct Inputs<'a> {
     pub mode: &'a str,
     /// `--shard K/N`, when this exporter watches a share of the queues.
     pub shard: Option<(u32, u32)>,
+    /// Every 403 answered so far, as diagnosed when it came.
+    pub refusals: &'a Refusals,
+}
+
+/// 403s counted as they arrive, so the counter only grows (the app's error log drops old
+/// entries and merges repeats, which would make a counter built from it go down).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Refusals(BTreeMap<Labels, u64>);
+
+impl Refusals {
+    pub fn count(
+        &mut self,
+        activity: &Activity,
+        endpoint: EndpointId,
+        cause: crate::diagnose::Cause,
+        missing: &[String],
+    ) {
+        for l in refusal_labels(activity, endpoint, cause, missing) {
+            *self.0.entry(l).or_default() += 1;
+        }
+    }
 }
 
 type Labels = Vec<(String, String)>;
@@ -272,17 +293,10 @@ fn health_series(b: &mut Builder, i: &Inputs) {
     );
 
     // Refusals as diagnosed: one series per permission the diagnosis names as missing.
-    let mut refusals: BTreeMap<Labels, u64> = BTreeMap::new();
-    for e in app.errors.iter().filter(|e| e.severity == Severity::Error && e.status() == Some(403)) {
-        let Some(err) = &e.error else { continue };
-        for l in refusal_labels(&e.activity, err.request.endpoint, e.diagnosis.cause, &e.diagnosis.missing) {
-            *refusals.entry(l).or_default() += e.count as u64;
-        }
-    }
     b.counters(
         "api_refusals",
-        "403 answers by activity, endpoint, diagnosed cause and missing permission (from the error log)",
-        refusals.into_iter().collect(),
+        "403 answers by activity, endpoint, diagnosed cause and missing permission",
+        i.refusals.0.iter().map(|(l, n)| (l.clone(), *n)).collect(),
     );
     let mut refused = vec![];
     for r in app.refusals() {

@@ -24,7 +24,7 @@ use crate::event::{Command, Event, MonitorEvent};
 use crate::genesys::auth::Session;
 use crate::genesys::queries::{Selector, Shard};
 use crate::monitor::{Monitor, Tuning};
-use metrics::{Ages, Inputs};
+use metrics::{Ages, Inputs, Refusals};
 
 /// The data mode label (`qtop_source{mode=…}`); a streaming mode adds its own value.
 pub const MODE_POLL: &str = "poll";
@@ -60,6 +60,7 @@ impl Settings {
 struct State {
     app: App,
     ages: Ages,
+    refusals: Refusals,
 }
 
 /// What the event loop writes and the HTTP handlers read: one short lock each way.
@@ -94,6 +95,7 @@ impl Shared {
             budget,
             mode: self.mode,
             shard: self.shard,
+            refusals: &st.refusals,
         })
     }
 
@@ -106,6 +108,11 @@ impl Shared {
                     MonitorEvent::Queues { at, .. } => st.ages.queue_list = Some(*at),
                     MonitorEvent::Observations { at, .. } => st.ages.observations = Some(*at),
                     MonitorEvent::Totals { at, .. } => st.ages.totals = Some(*at),
+                    MonitorEvent::Failed { activity, error, .. } if error.status() == Some(403) => {
+                        let facts = crate::diagnose::ErrorFacts::from_api_error(error);
+                        let d = crate::diagnose::diagnose(&facts, &st.app.knowledge);
+                        st.refusals.count(activity, error.request.endpoint, d.cause, &d.missing);
+                    }
                     _ => {}
                 }
             }
@@ -166,7 +173,7 @@ pub fn start(settings: Settings, session: Arc<Session>, listener: TcpListener) -
     app.knowledge.client_id = session.method().client_id().map(String::from);
     app.knowledge.login_host = session.client().hosts().login.host_str().map(String::from);
     let shared = Arc::new(Shared {
-        state: Mutex::new(State { app, ages: Ages::default() }),
+        state: Mutex::new(State { app, ages: Ages::default(), refusals: Refusals::default() }),
         session: session.clone(),
         mode: settings.mode,
         shard: settings.shard.map(|s| (s.k, s.n)),
