@@ -128,7 +128,12 @@ fn run(n: usize, w: u16, h: u16, seconds: usize) -> Run {
         repaint += minimum_bytes(&empty, &next);
         prev = next;
     }
-    Run { diffed: (written.get() - first_frame) / seconds, minimum: minimum / seconds, repaint: repaint / seconds, first_frame }
+    Run {
+        diffed: (written.get() - first_frame) / seconds,
+        minimum: minimum / seconds,
+        repaint: repaint / seconds,
+        first_frame,
+    }
 }
 
 fn main() {

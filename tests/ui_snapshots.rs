@@ -329,7 +329,11 @@ fn long_lists_scroll_to_keep_the_selection_on_screen() {
     let mut app = base();
     let names: Vec<String> = (0..100).map(|i| format!("Queue {i:03}")).collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    app.update(Event::Monitor(MonitorEvent::Queues { queues: fixtures::queues(&names), unmatched: vec![], at: app.now }));
+    app.update(Event::Monitor(MonitorEvent::Queues {
+        queues: fixtures::queues(&names),
+        unmatched: vec![],
+        at: app.now,
+    }));
     let top = queue_numbers_shown(&render(&app, 120, 40));
     let lines = top.len();
     assert!(lines > 10 && lines < 40, "one screen of queues: {top:?}");
