@@ -1,29 +1,36 @@
-//! What one second of qtop costs a terminal: the time to lay out a frame, and the bytes the
-//! frame puts on the wire with ratatui's diff against a full repaint, side by side in one run.
+//! What one second of qtop costs a terminal, in bytes: ratatui's diffed output (what qtop
+//! sends), the minimum for the cells that changed, and a full repaint, side by side for the
+//! same frame sequence. Time per frame is in `benches/hot_paths.rs` (criterion).
 //!
-//! `cargo bench --bench frame` (std only: no bench framework, so `cargo test` builds nothing
-//! extra). Numbers vary with the machine; the ratios are what to compare.
+//! `cargo bench --bench frame` (std only: counting bytes needs no statistics). Bytes are
+//! deterministic: the same frames give the same numbers on any machine.
+//!
+//! The minimum for a frame, given the previous one: every maximal run of changed cells on a row
+//! (ratatui's `Buffer::diff`, so wide glyphs count once) costs one cursor move
+//! `ESC[row;colH`, the UTF-8 bytes of its symbols, and one reset-and-set SGR
+//! `ESC[0;…m` wherever the style differs from the pen (the pen carries across runs; every
+//! frame starts from the default style, as ratatui leaves it). It sends nothing for unchanged
+//! cells and needs no cursor hide/show — a writer that did better would have to bridge short
+//! gaps or use relative moves, which saves a few bytes a run at most.
 
-use std::cell::Cell;
-use std::collections::BTreeMap;
-use std::hint::black_box;
+mod common;
+
+use std::cell::Cell as Counter;
 use std::io::{self, Write};
 use std::rc::Rc;
-use std::time::{Duration, Instant};
 
-use jiff::{SignedDuration, Timestamp};
-use qtop::app::App;
-use qtop::event::QueueInfo;
-use qtop::event::{Event, MonitorEvent};
-use qtop::genesys::auth::Grant;
-use qtop::genesys::queries::QueueNumbers;
+use jiff::SignedDuration;
+use qtop::event::Event;
 use qtop::ui;
-use ratatui::backend::{CrosstermBackend, TestBackend};
+use ratatui::backend::CrosstermBackend;
+use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
 use ratatui::{Terminal, TerminalOptions, Viewport};
+use unicode_width::UnicodeWidthStr;
 
 /// Counts what would reach the terminal.
-struct Meter(Rc<Cell<usize>>);
+struct Meter(Rc<Counter<usize>>);
 
 impl Write for Meter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
@@ -35,114 +42,121 @@ impl Write for Meter {
     }
 }
 
-const T0: &str = "2026-11-25T10:30:00Z";
-
-/// An app watching `n` queues, each with live numbers, `waiting` of them with callers.
-fn app(n: usize, width: u16, height: u16) -> App {
-    let now: Timestamp = T0.parse().unwrap();
-    let mut app = App::new("us-east-1".into(), Grant::ClientCredentials, Duration::from_secs(1), now);
-    let queues: Vec<QueueInfo> = (0..n)
-        .map(|i| QueueInfo { id: format!("q{i:04}"), name: format!("Queue {i:04}"), division: None, sl_target: None })
-        .collect();
-    let ids: Vec<String> = queues.iter().map(|q| q.id.clone()).collect();
-    app.update(Event::Monitor(MonitorEvent::Queues { queues, unmatched: vec![], at: now }));
-    app.update(Event::Resize(width, height));
-    poll(&mut app, &ids, now, 0);
-    app
+/// Digits of `n` in decimal.
+fn digits(n: u32) -> usize {
+    n.checked_ilog10().unwrap_or(0) as usize + 1
 }
 
-/// One observation round: a few queues change, the rest hold (as in a real second).
-fn poll(app: &mut App, ids: &[String], at: Timestamp, second: usize) {
-    let numbers: BTreeMap<String, QueueNumbers> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| {
-            let busy = (i + second) % 7 == 0;
-            let numbers = QueueNumbers {
-                waiting: Some(if busy { 3 } else { 0 }),
-                longest_waiting_ms: busy.then_some(40_000),
-                interacting: Some((i % 9) as u32),
-                alerting: Some(0),
-                on_queue: Some(12),
-                idle: Some((i % 3) as u32),
-                off_queue: Some(2),
-                not_responding: Some(0),
-                active: Some(14),
-                members: Some(16),
-            };
-            (id.clone(), numbers)
-        })
-        .collect();
-    app.update(Event::Monitor(MonitorEvent::Observations { queue_ids: ids.to_vec(), numbers, at }));
+/// SGR parameter lengths for a colour (`fg` picks 30s/90s/38, else 40s/100s/48).
+fn color_params(c: Color, fg: bool) -> Vec<usize> {
+    let base = |n: u32| vec![digits(if fg { n } else { n + 10 })];
+    match c {
+        Color::Reset => vec![],
+        Color::Black | Color::Red | Color::Green | Color::Yellow => base(30),
+        Color::Blue | Color::Magenta | Color::Cyan | Color::Gray => base(30),
+        Color::DarkGray | Color::LightRed | Color::LightGreen | Color::LightYellow => base(90),
+        Color::LightBlue | Color::LightMagenta | Color::LightCyan | Color::White => base(90),
+        Color::Indexed(i) => vec![2, 1, digits(i.into())],
+        Color::Rgb(r, g, b) => vec![2, 1, digits(r.into()), digits(g.into()), digits(b.into())],
+    }
 }
 
-fn ids(n: usize) -> Vec<String> {
-    (0..n).map(|i| format!("q{i:04}")).collect()
+/// Length of `ESC[0;…m` setting exactly `style` (or `ESC[0m` for the default style).
+fn sgr_len(style: Style) -> usize {
+    let mut params = vec![1]; // the reset
+    params.extend(std::iter::repeat_n(1, style.add_modifier.bits().count_ones() as usize));
+    params.extend(color_params(style.fg.unwrap_or(Color::Reset), true));
+    params.extend(color_params(style.bg.unwrap_or(Color::Reset), false));
+    2 + params.iter().sum::<usize>() + params.len() - 1 + 1
 }
 
-/// Median of `runs` timings of `f`.
-fn median(runs: usize, mut f: impl FnMut()) -> Duration {
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[runs / 2]
+fn style_of(cell: &Cell) -> Style {
+    Style::default().fg(cell.fg).bg(cell.bg).add_modifier(cell.modifier)
 }
 
-fn layout_time(n: usize, w: u16, h: u16) -> Duration {
-    let app = app(n, w, h);
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    median(301, || {
-        term.draw(|f| ui::draw(f, black_box(&app))).unwrap();
-    })
+/// The minimum bytes to turn `prev` into `next` on a terminal (see the module comment).
+fn minimum_bytes(prev: &Buffer, next: &Buffer) -> usize {
+    let mut bytes = 0;
+    let mut pen = Style::default().fg(Color::Reset).bg(Color::Reset);
+    let mut cursor: Option<(u16, u16)> = None;
+    for (x, y, cell) in prev.diff(next) {
+        if cursor != Some((x, y)) {
+            bytes += 2 + digits(u32::from(y) + 1) + 1 + digits(u32::from(x) + 1) + 1;
+        }
+        let style = style_of(cell);
+        if style != pen {
+            bytes += sgr_len(style);
+            pen = style;
+        }
+        bytes += cell.symbol().len();
+        // The terminal's cursor moves on by the symbol's width, as ratatui's diff assumes.
+        cursor = Some((x + cell.symbol().width().max(1) as u16, y));
+    }
+    bytes
 }
 
-/// Bytes written over `seconds` simulated seconds of polling, diffed (ratatui's normal path)
-/// or repainting every cell each frame.
-fn bytes_per_second(n: usize, w: u16, h: u16, seconds: usize, repaint: bool) -> usize {
-    let mut app = app(n, w, h);
-    let ids = ids(n);
-    let written = Rc::new(Cell::new(0));
+struct Run {
+    diffed: usize,
+    minimum: usize,
+    repaint: usize,
+    first_frame: usize,
+}
+
+/// Bytes a second over `seconds` simulated seconds (one clock tick and one observation round
+/// each, one frame each) for qtop's diffed output and the minimum, plus a full repaint of the
+/// same frames.
+fn run(n: usize, w: u16, h: u16, seconds: usize) -> Run {
+    let mut app = common::app(n, w, h);
+    let ids = common::ids(n);
+    let written = Rc::new(Counter::new(0));
     // A fixed viewport: the bench's own terminal (or none) must not decide the size.
     let viewport = Viewport::Fixed(Rect::new(0, 0, w, h));
     let mut term =
         Terminal::with_options(CrosstermBackend::new(Meter(written.clone())), TerminalOptions { viewport }).unwrap();
-    term.draw(|f| ui::draw(f, &app)).unwrap();
-    let first = written.get();
-    let start: Timestamp = T0.parse().unwrap();
+    let mut prev = term.draw(|f| ui::draw(f, &app)).unwrap().buffer.clone();
+    let first_frame = written.get();
+    let mut minimum = 0;
+    let mut repaint = 0;
+    let empty = Buffer::empty(prev.area);
     for s in 1..=seconds {
-        let at = start + SignedDuration::from_secs(s as i64);
+        let at = common::t0() + SignedDuration::from_secs(s as i64);
         app.update(Event::Tick(at));
-        poll(&mut app, &ids, at, s);
-        if repaint {
-            // What a naive loop does: forget the last frame, so every cell is sent again.
-            term.swap_buffers();
-            term.current_buffer_mut().reset();
-        }
-        term.draw(|f| ui::draw(f, &app)).unwrap();
+        app.update(common::observations(&ids, at, s));
+        let next = term.draw(|f| ui::draw(f, &app)).unwrap().buffer.clone();
+        minimum += minimum_bytes(&prev, &next);
+        // A naive loop forgets the last frame, so every cell is sent again.
+        repaint += minimum_bytes(&empty, &next);
+        prev = next;
     }
-    (written.get() - first) / seconds
+    Run {
+        diffed: (written.get() - first_frame) / seconds,
+        minimum: minimum / seconds,
+        repaint: repaint / seconds,
+        first_frame,
+    }
 }
 
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` runs it once with no flag: keep it short.
     let full = std::env::args().any(|a| a == "--bench");
     let seconds = if full { 120 } else { 5 };
-    println!("frame layout (median of 301, TestBackend):");
-    for (n, w, h) in [(13, 80, 24), (13, 120, 40), (240, 120, 40), (240, 200, 60), (1000, 200, 60)] {
-        println!("  {n:>5} queues at {w}x{h}: {:>8.1} µs", layout_time(n, w, h).as_secs_f64() * 1e6);
-    }
-    println!("bytes a second over {seconds} simulated seconds (one poll and one clock tick each):");
-    for (n, w, h) in [(13, 120, 40), (240, 120, 40), (240, 200, 60)] {
-        let diffed = bytes_per_second(n, w, h, seconds, false);
-        let repaint = bytes_per_second(n, w, h, seconds, true);
+    // The yardstick itself: nothing to send for an unchanged frame, one cursor move and the
+    // text for a single changed cell.
+    let a = Buffer::with_lines(["ab"]);
+    let b = Buffer::with_lines(["aé"]);
+    assert_eq!(minimum_bytes(&a, &a), 0);
+    assert_eq!(minimum_bytes(&a, &b), "\x1b[1;2H".len() + "é".len());
+    println!("bytes a second over {seconds} simulated seconds (one clock tick and one poll each):");
+    println!("  queues  size     first frame  qtop (diffed)  minimum  ratio  full repaint (minimum encoding)");
+    for (n, w, h) in [(20, 120, 40), (200, 120, 40), (200, 200, 60), (1000, 120, 40), (1000, 200, 60)] {
+        let r = run(n, w, h, seconds);
         println!(
-            "  {n:>5} queues at {w}x{h}: diffed {diffed:>6} B/s, full repaint {repaint:>6} B/s, ratio 1:{:.0}",
-            repaint as f64 / diffed.max(1) as f64
+            "  {n:>6}  {w}x{h}  {:>9} B  {:>9} B/s  {:>5} B/s  {:>4.2}x  {:>8} B/s",
+            r.first_frame,
+            r.diffed,
+            r.minimum,
+            r.diffed as f64 / r.minimum.max(1) as f64,
+            r.repaint
         );
     }
 }

@@ -20,6 +20,16 @@ use qtop::sim::engine::Engine;
 use qtop::sim::org::Org;
 
 const LARGE: &str = include_str!("../sim/orgs/large.toml");
+const MEDIUM: &str = include_str!("../sim/orgs/medium.toml");
+
+/// scripts/bench-tty.sh measures qtop against this org: it must stay the size it says.
+#[test]
+fn medium_org_is_200_queues_and_2000_agents() {
+    let org = Org::from_toml(MEDIUM).unwrap();
+    assert_eq!(org.queues.len(), 200);
+    assert_eq!(org.agents.len(), 2000);
+    assert!(org.persona("wallboard").is_some(), "bench-tty.sh signs in as the wallboard client");
+}
 
 #[test]
 #[ignore = "measurement; run in release with --ignored --nocapture"]

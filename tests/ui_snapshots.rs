@@ -310,3 +310,48 @@ fn too_small_terminal_says_so() {
     let screen = render(&live(), 60, 20);
     assert!(screen.contains("enlarge to 80x24 (now 60x20)"), "{screen}");
 }
+
+/// The queue numbers (`Queue 042`) on a rendered screen, top to bottom.
+fn queue_numbers_shown(screen: &str) -> Vec<usize> {
+    screen
+        .lines()
+        .filter_map(|l| {
+            let at = l.find("Queue ")? + "Queue ".len();
+            l.get(at..at + 3)?.parse().ok()
+        })
+        .collect()
+}
+
+/// More queues than lines: the table shows the window that keeps the selection on screen, the
+/// way ratatui's Table scrolls (qtop builds only those rows, so 1 000 queues cost what 40 do).
+#[test]
+fn long_lists_scroll_to_keep_the_selection_on_screen() {
+    let mut app = base();
+    let names: Vec<String> = (0..100).map(|i| format!("Queue {i:03}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    app.update(Event::Monitor(MonitorEvent::Queues {
+        queues: fixtures::queues(&names),
+        unmatched: vec![],
+        at: app.now,
+    }));
+    let top = queue_numbers_shown(&render(&app, 120, 40));
+    let lines = top.len();
+    assert!(lines > 10 && lines < 40, "one screen of queues: {top:?}");
+    assert_eq!(top, (0..lines).collect::<Vec<_>>());
+    for _ in 0..70 {
+        app.update(key_code(KeyCode::Down));
+    }
+    let shown = queue_numbers_shown(&render(&app, 120, 40));
+    assert_eq!(shown, (71 - lines..=70).collect::<Vec<_>>(), "the selected queue is the last line");
+    for _ in 0..100 {
+        app.update(key_code(KeyCode::Down));
+    }
+    let shown = queue_numbers_shown(&render(&app, 120, 40));
+    assert_eq!(shown, (100 - lines..100).collect::<Vec<_>>(), "the end of the list");
+    for _ in 0..95 {
+        app.update(key_code(KeyCode::Up));
+    }
+    let shown = queue_numbers_shown(&render(&app, 120, 40));
+    // Each frame starts from the top: a selection that fits on the first screen shows it.
+    assert_eq!(shown, top, "selection on queue 4");
+}

@@ -159,7 +159,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             |c| Cell::from(Line::from(format!("{}{} ", arrow(sort.column == Some(c.id)), c.title)).right_aligned()),
         )))
         .style(theme.column_header());
-    let rows = app.visible_rows().map(|r| {
+    // Only the rows that fit are built: the table shows the window that keeps the selection on
+    // screen (what ratatui's Table picks for a fresh state with rows one line high), and with
+    // 1 000 queues building every row cost 2 ms and 2.7 MB a frame for 39 lines.
+    let body = area.height.saturating_sub(1) as usize;
+    let selected = app.ui.selected.min(app.visible_len().saturating_sub(1));
+    let first = (selected + 1).saturating_sub(body);
+    let rows = app.visible_rows().skip(first).take(body).map(|r| {
         let stale = stale_age(app, r);
         let mut cells = vec![name_cell(&r.info.name, stale, name_width, theme)];
         cells.extend(number_cells(r, &cols, app, theme));
@@ -172,7 +178,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let highlight =
         if app.ui.focus == Pane::Queues { theme.selected() } else { Style::new().add_modifier(Modifier::UNDERLINED) };
     let table = Table::new(rows, widths).header(header).column_spacing(1).row_highlight_style(highlight);
-    let mut state = TableState::default().with_selected(Some(app.ui.selected));
+    let mut state = TableState::default().with_selected(Some(selected - first));
     f.render_stateful_widget(table, area, &mut state);
 }
 
