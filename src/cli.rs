@@ -73,6 +73,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "DURATION")]
     pub totals_refresh: Option<String>,
 
+    /// Where live numbers come from: auto (stream when polling every queue would exceed the
+    /// rate budget), poll, or stream (the Notifications API).
+    #[arg(long, global = true, value_name = "auto|poll|stream")]
+    pub source: Option<String>,
+
     /// Run against an embedded simulated org on 127.0.0.1 (no account needed).
     #[arg(long, global = true)]
     pub demo: bool,

@@ -132,6 +132,7 @@ pub mod watch {
             let (ev_tx, events) = mpsc::channel(1024);
             let (commands, cmd_rx) = mpsc::channel(16);
             let monitor = Monitor {
+                source: qtop::config::SourceMode::Poll,
                 session: session.clone(),
                 refresh,
                 totals_refresh,
