@@ -13,7 +13,7 @@ use common::{TestSim, start_sim_extras};
 use jiff::Timestamp;
 use qtop::app::{App, Health, Severity};
 use qtop::diagnose::Cause;
-use qtop::event::Activity;
+use qtop::event::{Activity, LiveSource};
 use qtop::genesys::auth::{AuthMethod, Session};
 use qtop::genesys::catalog::EndpointId;
 use qtop::genesys::client::{Auth, Client, ClientOptions, Request};
@@ -181,6 +181,28 @@ async fn connection_resets_reconnect() {
     assert_eq!(entry(&w.app, Activity::Observations).unwrap().1, Cause::Network);
     faults_off(&t).await;
     assert!(w.until(RECOVER, fresh).await, "{:?}", w.app.health());
+    w.stop().await;
+}
+
+#[tokio::test]
+async fn dropped_notification_sockets_stay_down_for_the_fault_then_stream_again() {
+    let t = sim().await;
+    let tuning = watch::tuning();
+    let mut w = Watch::start_source(
+        t.session("wallboard"),
+        t.org.timezone.clone(),
+        REFRESH,
+        REFRESH * 3,
+        tuning,
+        qtop::config::SourceMode::Stream,
+    );
+    let streaming = |a: &App| a.live_source == Some(LiveSource::Stream);
+    assert!(w.until(RECOVER, |a| streaming(a) && fresh(a)).await, "{:?}", w.app.live_source);
+    fault_on(&t, json!({"fault": "socket-drop", "for": "2s"})).await;
+    assert!(w.until(RECOVER, |a| a.live_source == Some(LiveSource::StreamReconnecting)).await);
+    // While the fault lasts every new socket is closed at once; after it the stream is back.
+    assert!(w.until(RECOVER, streaming).await, "{:?}", w.app.live_source);
+    assert!(t.sim.shared.notifications.channels_opened() >= 2);
     w.stop().await;
 }
 

@@ -7,6 +7,7 @@
 //! come from [`observations::queue_groups`], the code that answers the observations query.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -61,6 +62,8 @@ pub struct Notifications {
     timing: RwLock<Timing>,
     /// Tells every open socket to close (the `socket-drop` fault).
     drop_tx: broadcast::Sender<()>,
+    /// Channels opened since start (tests watch rollover).
+    opened: AtomicUsize,
 }
 
 impl Default for Notifications {
@@ -69,6 +72,7 @@ impl Default for Notifications {
             channels: Mutex::new(HashMap::new()),
             timing: RwLock::new(Timing::default()),
             drop_tx: broadcast::channel(4).0,
+            opened: AtomicUsize::new(0),
         }
     }
 }
@@ -85,6 +89,10 @@ impl Notifications {
     /// Close every open notification socket now.
     pub fn drop_sockets(&self) {
         let _ = self.drop_tx.send(());
+    }
+
+    pub fn channels_opened(&self) -> usize {
+        self.opened.load(Ordering::Relaxed)
     }
 
     /// Channels alive now (tests watch rollover).
@@ -130,6 +138,7 @@ pub async fn create_channel(
     let id = uuid::Uuid::new_v4().to_string();
     let expires = now + n.timing().lifetime.as_millis() as i64;
     let owner = caller.record.subject;
+    n.opened.fetch_add(1, Ordering::Relaxed);
     channels.insert(id.clone(), Channel { owner, caller, expires, topics: BTreeSet::new() });
     drop(channels);
     // The sim serves the socket itself, on the host the caller reached (real orgs answer

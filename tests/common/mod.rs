@@ -114,6 +114,7 @@ pub mod watch {
             backoff_base: Duration::from_millis(100),
             backoff_cap: Duration::from_millis(800),
             report_every: Duration::from_millis(100),
+            stream: Default::default(),
         }
     }
 
@@ -129,10 +130,22 @@ pub mod watch {
             totals_refresh: Duration,
             tuning: Tuning,
         ) -> Watch {
+            Watch::start_source(session, tz, refresh, totals_refresh, tuning, qtop::config::SourceMode::Poll)
+        }
+
+        /// [`Watch::start_with`] with live numbers from `source` (poll, stream or auto).
+        pub fn start_source(
+            session: Arc<Session>,
+            tz: jiff::tz::TimeZone,
+            refresh: Duration,
+            totals_refresh: Duration,
+            tuning: Tuning,
+            source: qtop::config::SourceMode,
+        ) -> Watch {
             let (ev_tx, events) = mpsc::channel(1024);
             let (commands, cmd_rx) = mpsc::channel(16);
             let monitor = Monitor {
-                source: qtop::config::SourceMode::Poll,
+                source,
                 session: session.clone(),
                 refresh,
                 totals_refresh,
