@@ -462,6 +462,7 @@ mod tests {
         let c = resolve("[org]\nregion = \"eu-west-1\"\n[auth]\nclient_id = \"abc\"\n", flags, env()).unwrap();
         assert_eq!(c.hosts.label, "us-west-2");
         assert_eq!(c.refresh, Duration::from_secs(3));
+        assert_eq!(c.live_source, SourceMode::Auto, "auto unless asked otherwise");
     }
 
     #[test]
@@ -490,6 +491,10 @@ mod tests {
             (
                 "[org]\nregion = \"eu-west-1\"\n[auth]\nclient_id = \"a\"\n[monitor]\ntotals_refresh = \"often\"\n",
                 "[monitor] totals_refresh",
+            ),
+            (
+                "[org]\nregion = \"eu-west-1\"\n[auth]\nclient_id = \"a\"\n[monitor]\nsource = \"push\"\n",
+                "[monitor] source = \"push\" is not one of \"auto\", \"poll\", \"stream\"",
             ),
         ];
         for (text, needle) in cases {

@@ -24,6 +24,7 @@ fn config_for(t: &common::TestSim, s: &qtop::genesys::auth::Session) -> Config {
         refresh: Duration::from_secs(1),
         totals_refresh: Duration::from_secs(30),
         queues: vec![],
+        live_source: qtop::config::SourceMode::Poll,
         ascii: false,
         color: false,
         source: None,

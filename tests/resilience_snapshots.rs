@@ -243,7 +243,10 @@ fn the_header_says_when_numbers_stream_and_when_the_stream_reconnects() {
     // Polling is the ordinary case: the header does not mention it.
     app.update(ev(MonitorEvent::Source(LiveSource::Poll)));
     let wide = render(&app, 120, 40);
-    assert!(!wide.lines().next().unwrap().contains("stream") && !wide.lines().next().unwrap().contains("poll"), "{wide}");
+    assert!(
+        !wide.lines().next().unwrap().contains("stream") && !wide.lines().next().unwrap().contains("poll"),
+        "{wide}"
+    );
 }
 
 #[test]

@@ -407,7 +407,7 @@ fn events(
     let skew = shared.skew_secs() * 1000;
     let org = shared.org_now();
     let at = iso_ms(now + skew);
-    let groups: Vec<(String, Vec<(Option<String>, Value)>)> = shared.with_engine(|e| {
+    let groups: Vec<(String, observations::QueueGroups)> = shared.with_engine(|e| {
         topics
             .iter()
             .filter_map(|t| queue_of(t))

@@ -207,10 +207,13 @@ pub const EVENT_METRICS: &[&str] = &[
     "oWaiting",
 ];
 
+/// `(mediaType, data[])` per result group of one queue.
+pub type QueueGroups = Vec<(Option<String>, Value)>;
+
 /// One queue's observation results, group by group (per media type, then the users group),
 /// as JSON: `(mediaType, data[])`. The notification topic publishes these, so an event and a
 /// query answer are computed by the same code from the same engine numbers.
-pub fn queue_groups(e: &Engine, org: &Org, queue_id: &str, skew: Ms) -> Vec<(Option<String>, Value)> {
+pub fn queue_groups(e: &Engine, org: &Org, queue_id: &str, skew: Ms) -> QueueGroups {
     let wanted = Wanted { queues: vec![queue_id.to_string()], media: vec![] };
     let metrics: Vec<String> = EVENT_METRICS.iter().map(|m| m.to_string()).collect();
     let view = View { org, visible: &DivScope::All, wanted: &wanted, metrics: &metrics, detail: &[], skew };
