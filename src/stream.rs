@@ -126,10 +126,19 @@ pub async fn run(session: Arc<Session>, queue_ids: Vec<String>, events: mpsc::Se
                 }
             },
             _ = flush.tick() => {
-                if dirty.is_empty() {
+                // Events come on change only: while every socket is up, what we hold is current
+                // for every queue, so all of them are sent (else unchanged rows would age as
+                // if stale). While one is down, only what changed.
+                let all_up = !up.is_empty() && up.values().all(|u| *u);
+                if dirty.is_empty() && !all_up {
                     continue;
                 }
-                let ids: Vec<String> = std::mem::take(&mut dirty).into_iter().collect();
+                let ids: Vec<String> = if all_up {
+                    dirty.clear();
+                    queue_ids.clone()
+                } else {
+                    std::mem::take(&mut dirty).into_iter().collect()
+                };
                 let results = ids.iter().filter_map(|q| groups.get(q)).flat_map(|g| g.values().cloned()).collect();
                 let numbers = queries::parse_observations(&ObservationResponse { system_to_organization_mappings: None, results });
                 if !send(MonitorEvent::Observations { queue_ids: ids, numbers, at: Timestamp::now() }).await {

@@ -77,8 +77,12 @@ async fn auto_streams_a_thousand_queues_within_the_budget() {
     // Numbers keep coming from the stream, and the minute's requests stay inside the budget
     // (polling 1 000 queues every second would be 600 a minute).
     let before = w.app.last_update;
+    let batches = w.observation_events;
     w.run_for(Duration::from_secs(4)).await;
     assert!(w.app.last_update > before, "events keep updating the table");
+    // Thousands of events a second from the socket reach the app as one batch a second.
+    let batches = w.observation_events - batches;
+    assert!((2..=6).contains(&batches), "{batches} batches of numbers in 4 s");
     let budget = w.app.budget.expect("budget reported");
     println!("requests in the last minute while streaming 1 000 queues: {}/{}", budget.used, budget.allowed);
     assert!(budget.used <= budget.allowed, "{} requests in the last minute, allowed {}", budget.used, budget.allowed);

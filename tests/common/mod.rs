@@ -105,6 +105,8 @@ pub mod watch {
         pub reports: usize,
         /// Every event seen, by kind, for assertions about what the monitor said.
         pub retrying_events: usize,
+        /// Batches of live numbers received.
+        pub observation_events: usize,
     }
 
     /// Short timings: a refresh of `refresh`, totals every few refreshes, quick backoff.
@@ -157,13 +159,14 @@ pub mod watch {
             let mut app = App::new("sim".into(), session.method().grant(), refresh, Timestamp::now());
             app.totals_refresh = totals_refresh;
             app.timezone = tz;
-            Watch { app, events, commands, task, reports: 0, retrying_events: 0 }
+            Watch { app, events, commands, task, reports: 0, retrying_events: 0, observation_events: 0 }
         }
 
         fn feed(&mut self, ev: Event) {
             match &ev {
                 Event::Monitor(MonitorEvent::TokenReport(_)) => self.reports += 1,
                 Event::Monitor(MonitorEvent::Retrying { .. }) => self.retrying_events += 1,
+                Event::Monitor(MonitorEvent::Observations { .. }) => self.observation_events += 1,
                 _ => {}
             }
             for c in self.app.update(ev) {
