@@ -202,6 +202,11 @@ pub struct SimArgs {
     /// Play a fault timeline (TOML [[step]] entries: at, fault, parameters; or clear).
     #[arg(long, value_name = "FILE")]
     pub fault_script: Option<PathBuf>,
+
+    /// Notification channels expire after this much org time (default 24h, as in Genesys), to
+    /// watch a client roll over (e.g. 2m).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub channel_lifetime: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -242,6 +242,8 @@ async fn notification_shapes_match_the_documentation() {
     let err: Value = refused.json().await.unwrap();
     assert_eq!(err["code"], "missing.permissions");
 
+    // Ten minutes into the half hour: the event carries the bucket's interval metrics too.
+    t.clock.advance(jiff::SignedDuration::from_mins(10));
     let (mut ws, _) = tokio_tungstenite::connect_async(uri).await.unwrap();
     ws.send(Message::text(r#"{"message":"ping"}"#)).await.unwrap();
     let (mut event, mut heartbeat, mut pong) = (None, None, None);
@@ -252,7 +254,9 @@ async fn notification_shapes_match_the_documentation() {
         match v["eventBody"]["message"].as_str() {
             Some("WebSocket Heartbeat") => heartbeat = Some(v),
             Some("pong") => pong = Some(v),
-            _ => event = Some(v),
+            // A media group's event (the users group has no interval metrics).
+            _ if v["eventBody"]["group"]["mediaType"].is_string() => event = Some(v),
+            _ => {}
         }
     }
     assert_eq!(
@@ -270,7 +274,24 @@ async fn notification_shapes_match_the_documentation() {
     assert_eq!(keys(data), ["interval", "metrics"]);
     let (from, to) = data["interval"].as_str().unwrap().split_once('/').unwrap();
     assert_eq!(from, to, "instantaneous metrics have a zero-width interval");
+    let metric_keys = ["metric", "qualifier", "stats"];
     for m in data["metrics"].as_array().unwrap() {
-        assert!(keys(m).iter().all(|k| ["metric", "qualifier", "stats"].contains(k)), "{m}");
+        assert!(keys(m).iter().all(|k| metric_keys.contains(k)), "{m}");
+        assert!(m["metric"].as_str().unwrap().starts_with('o'), "instantaneous metrics only: {m}");
+    }
+    // The current half-hour bucket: nOffered and oServiceLevel (ratio, numerator, denominator, target).
+    let bucket = &event["eventBody"]["data"][1];
+    assert_eq!(keys(bucket), ["interval", "metrics"]);
+    assert_eq!(bucket["interval"], "2026-11-25T10:30:00.000Z/2026-11-25T11:00:00.000Z");
+    let names: Vec<&str> =
+        bucket["metrics"].as_array().unwrap().iter().map(|m| m["metric"].as_str().unwrap()).collect();
+    assert!(
+        names.iter().all(|n| ["nOffered", "oServiceLevel"].contains(n)) && names.contains(&"nOffered"),
+        "{names:?}"
+    );
+    for m in bucket["metrics"].as_array().unwrap() {
+        if m["metric"] == "oServiceLevel" {
+            assert_eq!(keys(&m["stats"]), ["denominator", "numerator", "ratio", "target"]);
+        }
     }
 }

@@ -23,9 +23,10 @@ use tokio::sync::broadcast;
 
 use super::api::iso_ms;
 use super::authz::{Caller, Subject};
+use super::engine::BUCKET_MS;
 use super::errors::ApiFault;
-use super::observations;
 use super::server::{Shared, json};
+use super::{aggregates, observations};
 use crate::genesys::catalog::{EndpointId, OBSERVATION_TOPIC_PERMISSIONS};
 
 /// Channels one user (or client) may hold per OAuth client.
@@ -34,6 +35,9 @@ pub const MAX_CHANNELS: usize = 20;
 pub const MAX_TOPICS: usize = 1000;
 const TOPIC_PREFIX: &str = "v2.analytics.queues.";
 const TOPIC_SUFFIX: &str = ".observations";
+
+/// Per result group of one queue: media type, instantaneous metrics, current-bucket metrics.
+type EventGroups = Vec<(Option<String>, Value, Vec<Value>)>;
 
 /// Heartbeat period and channel lifetime; tests shorten both.
 #[derive(Debug, Clone, Copy)]
@@ -407,31 +411,51 @@ fn events(
     let skew = shared.skew_secs() * 1000;
     let org = shared.org_now();
     let at = iso_ms(now + skew);
-    let groups: Vec<(String, observations::QueueGroups)> = shared.with_engine(|e| {
+    // Interval metrics cover the current half hour, as the documented event shows.
+    let bucket = now - now.rem_euclid(BUCKET_MS);
+    let bucket_interval = format!("{}/{}", iso_ms(bucket + skew), iso_ms(bucket + BUCKET_MS + skew));
+    let groups: Vec<(String, EventGroups)> = shared.with_engine(|e| {
         topics
             .iter()
             .filter_map(|t| queue_of(t))
-            .filter(|q| org.queue_by_id(q).is_some())
-            .map(|q| (q.to_string(), observations::queue_groups(e, &org, q, skew)))
+            .filter_map(|q| org.queue_by_id(q).map(|qi| (q, qi)))
+            .map(|(q, qi)| {
+                let groups = observations::queue_groups(e, &org, q, skew)
+                    .into_iter()
+                    .map(|(media, data)| {
+                        let interval = media
+                            .as_deref()
+                            .map(|m| aggregates::bucket_metrics(e, &org, qi, m, bucket, now))
+                            .unwrap_or_default();
+                        (media, data, interval)
+                    })
+                    .collect();
+                (q.to_string(), groups)
+            })
             .collect()
     });
     let mut out = vec![];
     for (qid, groups) in groups {
-        for (media, data) in groups {
+        for (media, data, interval) in groups {
             let key = (qid.clone(), media.clone());
-            if last.get(&key) == Some(&data) {
+            let seen = json!([data, interval]);
+            if last.get(&key) == Some(&seen) {
                 continue;
             }
             let mut group = json!({"queueId": qid});
             if let Some(m) = &media {
                 group["mediaType"] = json!(m);
             }
+            let mut entries = vec![json!({"interval": format!("{at}/{at}"), "metrics": data})];
+            if !interval.is_empty() {
+                entries.push(json!({"interval": bucket_interval, "metrics": interval}));
+            }
             out.push(json!({
                 "topicName": topic_of(&qid),
                 "version": "2",
-                "eventBody": {"group": group, "data": [{"interval": format!("{at}/{at}"), "metrics": data}]},
+                "eventBody": {"group": group, "data": entries},
             }));
-            last.insert(key, data);
+            last.insert(key, seen);
         }
     }
     Some(out)
