@@ -163,13 +163,17 @@ async fn lane(i: usize, session: Arc<Session>, ids: Vec<String>, tx: mpsc::Sende
     loop {
         let retry_after = match open(&session, &ids, &tx, &tuning, &mut refused).await {
             Ok(mut conn) => {
-                backoff.succeed();
                 if tx.send(Update::Up(i, true)).await.is_err() {
                     return;
                 }
                 resync(&session, &ids, &tx).await;
-                read(&session, &ids, &tx, &tuning, &mut refused, &mut conn).await;
+                let heard = read(&session, &ids, &tx, &tuning, &mut refused, &mut conn).await;
                 let _ = conn.socket.close(None).await;
+                // Only a socket that carried something counts as a recovery: one closed as
+                // soon as it opens must not be reopened (and resynced) every second.
+                if heard {
+                    backoff.succeed();
+                }
                 None
             }
             Err(e) => {
@@ -190,6 +194,7 @@ async fn lane(i: usize, session: Arc<Session>, ids: Vec<String>, tx: mpsc::Sende
 }
 
 /// Read events until the socket dies; roll over to a fresh channel before this one expires.
+/// Returns whether any message arrived.
 async fn read(
     session: &Session,
     ids: &[String],
@@ -197,23 +202,25 @@ async fn read(
     tuning: &StreamTuning,
     refused: &mut HashSet<String>,
     conn: &mut Open,
-) {
+) -> bool {
+    let mut heard = false;
     loop {
         tokio::select! {
             msg = tokio::time::timeout(tuning.heartbeat_timeout, conn.socket.next()) => {
                 let text = match msg {
                     Err(_) => {
                         tracing::warn!("no heartbeat from the notification socket; reconnecting");
-                        return;
+                        return heard;
                     }
-                    Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => return,
+                    Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => return heard,
                     Ok(Some(Ok(Message::Text(t)))) => t,
                     Ok(Some(Ok(_))) => continue,
                 };
+                heard = true;
                 if let SocketMessage::Observation(r) = notif::parse_message(text.as_str())
                     && tx.send(Update::Group(r)).await.is_err()
                 {
-                    return;
+                    return heard;
                 }
             }
             _ = tokio::time::sleep_until(conn.rollover_at) => {

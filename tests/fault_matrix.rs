@@ -187,7 +187,9 @@ async fn connection_resets_reconnect() {
 #[tokio::test]
 async fn dropped_notification_sockets_stay_down_for_the_fault_then_stream_again() {
     let t = sim().await;
-    let tuning = watch::tuning();
+    let mut tuning = watch::tuning();
+    tuning.stream.backoff_base = Duration::from_millis(100);
+    tuning.stream.backoff_cap = Duration::from_millis(400);
     let mut w = Watch::start_source(
         t.session("wallboard"),
         t.org.timezone.clone(),
@@ -198,11 +200,16 @@ async fn dropped_notification_sockets_stay_down_for_the_fault_then_stream_again(
     );
     let streaming = |a: &App| a.live_source == Some(LiveSource::Stream);
     assert!(w.until(RECOVER, |a| streaming(a) && fresh(a)).await, "{:?}", w.app.live_source);
+    let opened = t.sim.shared.notifications.channels_opened();
     fault_on(&t, json!({"fault": "socket-drop", "for": "2s"})).await;
     assert!(w.until(RECOVER, |a| a.live_source == Some(LiveSource::StreamReconnecting)).await);
-    // While the fault lasts every new socket is closed at once; after it the stream is back.
+    // While the fault lasts every new socket is closed at once: each try backs off further
+    // (100, 200, 400 ms, …), it does not reopen and resync as fast as it can.
+    w.run_for(Duration::from_secs(2)).await;
+    let tries = t.sim.shared.notifications.channels_opened() - opened;
+    assert!((2..=10).contains(&tries), "{tries} channels opened during 2 s of dropped sockets");
+    // After it the stream is back.
     assert!(w.until(RECOVER, streaming).await, "{:?}", w.app.live_source);
-    assert!(t.sim.shared.notifications.channels_opened() >= 2);
     w.stop().await;
 }
 
