@@ -295,3 +295,59 @@ async fn notification_shapes_match_the_documentation() {
         }
     }
 }
+
+/// With scope enforcement on, a user token needs the `notifications` scope to open a channel
+/// and to subscribe; client credentials are not limited by scopes.
+#[tokio::test]
+async fn channels_need_the_notifications_scope_when_scopes_are_enforced() {
+    let mut org = Org::demo();
+    org.enforce_scopes = true;
+    let t = sim_with(org, None).await;
+    let Some(qtop::sim::org::Persona::User(user)) = t.org.persona("supervisor") else { panic!("supervisor is a user") };
+    let client = t.org.users[user].client.unwrap();
+    let issue = |scopes: &[&str]| {
+        let subject = qtop::sim::authz::Subject::User { user, client };
+        let scopes = scopes.iter().map(|s| s.to_string()).collect();
+        t.sim.shared.tokens.lock().unwrap().issue(subject, scopes, Duration::from_secs(600))
+    };
+    let http = common::http();
+    let open = |token: String| {
+        let req = http.post(t.url("/api/v2/notifications/channels")).bearer_auth(token);
+        async move { req.send().await.unwrap() }
+    };
+    let refused = open(issue(&["analytics"])).await;
+    assert_eq!(refused.status(), 403);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["code"], "not.authorized");
+    assert_eq!(open(issue(&["analytics", "notifications"])).await.status(), 200);
+    assert_eq!(open(t.token("wallboard").await).await.status(), 200, "client credentials: scopes do not apply");
+}
+
+/// 20 channels per user and app, 1 000 topics per channel (error bodies UNCONFIRMED).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channel_and_topic_limits_are_enforced() {
+    let org =
+        Org::from_toml(&LARGE.replace("queues = 1000", "queues = 1001").replace("agents = 10000", "agents = 1000"))
+            .unwrap();
+    let t = sim_with(org, None).await;
+    let token = t.token("wallboard").await;
+    let http = common::http();
+    let mut ids = vec![];
+    for _ in 0..20 {
+        let r = http.post(t.url("/api/v2/notifications/channels")).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        ids.push(r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string());
+    }
+    let r = http.post(t.url("/api/v2/notifications/channels")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 400, "the 21st channel");
+    let topics: Vec<Value> =
+        t.org.queues.iter().map(|q| json!({"id": format!("v2.analytics.queues.{}.observations", q.id)})).collect();
+    assert_eq!(topics.len(), 1001);
+    let subs = t.url(&format!("/api/v2/notifications/channels/{}/subscriptions", ids[0]));
+    let r = http.put(&subs).bearer_auth(&token).json(&topics).send().await.unwrap();
+    assert_eq!(r.status(), 400, "1 001 topics");
+    let r = http.put(&subs).bearer_auth(&token).json(&topics[..1000]).send().await.unwrap();
+    assert_eq!(r.status(), 200, "1 000 topics fit");
+    let r = http.post(&subs).bearer_auth(&token).json(&topics[1000..]).send().await.unwrap();
+    assert_eq!(r.status(), 400, "adding the 1 001st");
+}
