@@ -351,3 +351,25 @@ async fn channel_and_topic_limits_are_enforced() {
     let r = http.post(&subs).bearer_auth(&token).json(&topics[1000..]).send().await.unwrap();
     assert_eq!(r.status(), 400, "adding the 1 001st");
 }
+
+/// A socket that goes quiet for longer than the heartbeat watch allows is taken for dead and
+/// replaced; one that keeps its heartbeat is left alone, however quiet the queues are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_socket_is_replaced_and_a_heartbeat_keeps_it() {
+    let mut tuning = tuning();
+    tuning.stream.heartbeat_timeout = Duration::from_millis(600);
+    // The org clock stands still: after the first events nothing changes, only heartbeats speak.
+    for (heartbeat, quiet) in [(Duration::from_millis(200), false), (Duration::from_secs(30), true)] {
+        let t = sim_with(Org::demo(), Some(Timing { heartbeat, ..Default::default() })).await;
+        let mut w = watch_tuned(&t, "wallboard", SourceMode::Stream, tuning.clone());
+        assert!(w.until(WAIT, streaming).await);
+        w.run_for(Duration::from_secs(3)).await;
+        let opened = t.sim.shared.notifications.channels_opened();
+        if quiet {
+            assert!(opened >= 2, "no heartbeat for 600 ms: the socket is replaced ({opened} channels)");
+        } else {
+            assert_eq!(opened, 1, "heartbeats every 200 ms keep the socket");
+        }
+        w.stop().await;
+    }
+}
