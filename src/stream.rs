@@ -60,6 +60,8 @@ enum Update {
     Resync(Vec<String>, ObservationResponse),
     Up(usize, bool),
     Failed(Activity, ApiError),
+    /// This queue's topic was refused: the stream carries nothing for it.
+    Refused(String),
 }
 
 /// Stream `queue_ids` until the task is dropped.
@@ -85,6 +87,8 @@ pub async fn run(session: Arc<Session>, queue_ids: Vec<String>, events: mpsc::Se
     let mut groups: HashMap<String, BTreeMap<Option<String>, ObservationResult>> = HashMap::new();
     let mut dirty: BTreeSet<String> = BTreeSet::new();
     let mut up: HashMap<usize, bool> = HashMap::new();
+    // What a whole batch carries: the streamed queues whose topics were not refused.
+    let mut carried: Vec<String> = queue_ids.iter().take(MAX_CHANNELS * TOPICS_PER_CHANNEL).cloned().collect();
     let mut shown: Option<LiveSource> = None;
     let mut flush = tokio::time::interval(tuning.coalesce);
     flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -119,6 +123,7 @@ pub async fn run(session: Arc<Session>, queue_ids: Vec<String>, events: mpsc::Se
                         }
                     }
                 }
+                Some(Update::Refused(q)) => carried.retain(|c| *c != q),
                 Some(Update::Failed(activity, e)) => {
                     if !send(MonitorEvent::Failed { activity, error: Box::new(e), at: Timestamp::now() }).await {
                         return;
@@ -135,10 +140,13 @@ pub async fn run(session: Arc<Session>, queue_ids: Vec<String>, events: mpsc::Se
                 }
                 let ids: Vec<String> = if all_up {
                     dirty.clear();
-                    queue_ids.clone()
+                    carried.clone()
                 } else {
                     std::mem::take(&mut dirty).into_iter().collect()
                 };
+                if ids.is_empty() {
+                    continue;
+                }
                 let results = ids.iter().filter_map(|q| groups.get(q)).flat_map(|g| g.values().cloned()).collect();
                 let numbers = queries::parse_observations(&ObservationResponse { system_to_organization_mappings: None, results });
                 if !send(MonitorEvent::Observations { queue_ids: ids, numbers, at: Timestamp::now() }).await {
@@ -251,7 +259,8 @@ async fn open(
 ) -> Result<Open, ApiError> {
     let (channel, meta) = notif::create_channel(session).await?;
     for (queue, e) in notif::subscribe(session, &channel.id, ids).await? {
-        if refused.insert(queue) {
+        if refused.insert(queue.clone()) {
+            let _ = tx.send(Update::Refused(queue)).await;
             let _ = tx.send(Update::Failed(Activity::Observations, e)).await;
         }
     }

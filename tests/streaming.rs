@@ -166,6 +166,13 @@ async fn refused_topics_are_logged_with_the_missing_permission() {
     );
     let e = w.app.errors.iter().find(|e| !e.diagnosis.missing.is_empty()).unwrap();
     assert!(e.diagnosis.fix.contains("analytics:queueObservation:view"), "{}", e.diagnosis.fix);
+    // Refused topics carry nothing: no batch of (empty) numbers may pass for access restored.
+    w.run_for(Duration::from_secs(3)).await;
+    assert!(
+        !w.app.errors.iter().any(|e| e.diagnosis.summary.starts_with("access restored")),
+        "{:?}",
+        w.app.errors.iter().map(|e| e.diagnosis.summary.clone()).collect::<Vec<_>>()
+    );
     w.stop().await;
 }
 
