@@ -73,6 +73,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "DURATION")]
     pub totals_refresh: Option<String>,
 
+    /// Where live numbers come from: auto (stream when polling every queue would exceed the
+    /// rate budget), poll, or stream (the Notifications API).
+    #[arg(long, global = true, value_name = "auto|poll|stream")]
+    pub source: Option<String>,
+
     /// Run against an embedded simulated org on 127.0.0.1 (no account needed).
     #[arg(long, global = true)]
     pub demo: bool,
@@ -227,6 +232,11 @@ pub struct SimArgs {
     /// Play a fault timeline (TOML [[step]] entries: at, fault, parameters; or clear).
     #[arg(long, value_name = "FILE")]
     pub fault_script: Option<PathBuf>,
+
+    /// Notification channels expire after this much org time (default 24h, as in Genesys), to
+    /// watch a client roll over (e.g. 2m).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub channel_lifetime: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -93,6 +93,29 @@ pub struct MonitorSection {
     pub totals_refresh: Option<String>,
     #[serde(default)]
     pub queues: Vec<String>,
+    /// "auto" (default), "poll", "stream".
+    pub source: Option<String>,
+}
+
+/// Where live numbers come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SourceMode {
+    /// Stream when polling every queue at the configured refresh would exceed the budget.
+    #[default]
+    Auto,
+    Poll,
+    Stream,
+}
+
+impl SourceMode {
+    pub fn parse(text: &str, key: &str) -> Result<SourceMode, ConfigError> {
+        match text.trim() {
+            "auto" => Ok(SourceMode::Auto),
+            "poll" => Ok(SourceMode::Poll),
+            "stream" => Ok(SourceMode::Stream),
+            other => Err(ConfigError(format!("{key} = \"{other}\" is not one of \"auto\", \"poll\", \"stream\""))),
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -118,6 +141,7 @@ pub struct Config {
     pub refresh: Duration,
     pub totals_refresh: Duration,
     pub queues: Vec<Selector>,
+    pub live_source: SourceMode,
     pub ascii: bool,
     pub color: bool,
     pub source: Option<PathBuf>,
@@ -289,6 +313,11 @@ impl Config {
             (None, Some(r)) => parse_totals_refresh(r, "[monitor] totals_refresh")?,
             (None, None) => DEFAULT_TOTALS_REFRESH,
         };
+        let live_source = match (&flags.source, &file.monitor.source) {
+            (Some(s), _) => SourceMode::parse(s, "--source")?,
+            (None, Some(s)) => SourceMode::parse(s, "[monitor] source")?,
+            (None, None) => SourceMode::Auto,
+        };
         let selector_texts = flags.queues.clone().unwrap_or_else(|| file.monitor.queues.clone());
         let queues = selector_texts
             .iter()
@@ -304,7 +333,7 @@ impl Config {
         let ascii = flags.ascii || file.ui.ascii.unwrap_or(false) || !env.utf8_locale;
         let ui = ui::resolve(&file, flags)?;
 
-        Ok(Config { hosts, timezone, auth, refresh, totals_refresh, queues, ascii, color, source, ui })
+        Ok(Config { hosts, timezone, auth, refresh, totals_refresh, queues, live_source, ascii, color, source, ui })
     }
 }
 
@@ -433,6 +462,7 @@ mod tests {
         let c = resolve("[org]\nregion = \"eu-west-1\"\n[auth]\nclient_id = \"abc\"\n", flags, env()).unwrap();
         assert_eq!(c.hosts.label, "us-west-2");
         assert_eq!(c.refresh, Duration::from_secs(3));
+        assert_eq!(c.live_source, SourceMode::Auto, "auto unless asked otherwise");
     }
 
     #[test]
@@ -461,6 +491,10 @@ mod tests {
             (
                 "[org]\nregion = \"eu-west-1\"\n[auth]\nclient_id = \"a\"\n[monitor]\ntotals_refresh = \"often\"\n",
                 "[monitor] totals_refresh",
+            ),
+            (
+                "[org]\nregion = \"eu-west-1\"\n[auth]\nclient_id = \"a\"\n[monitor]\nsource = \"push\"\n",
+                "[monitor] source = \"push\" is not one of \"auto\", \"poll\", \"stream\"",
             ),
         ];
         for (text, needle) in cases {

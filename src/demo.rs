@@ -115,7 +115,7 @@ pub async fn start(flags: &mut GlobalArgs, file: &mut FileConfig, env: &mut Env)
     };
     let timezone = org.timezone_name.clone();
     let fault_script = sim::load_fault_script(flags.fault_script.as_deref(), &org)?;
-    let extras = SimExtras { rate_limit: None, faults: flags.sim_faults, fault_script };
+    let extras = SimExtras { rate_limit: None, faults: flags.sim_faults, fault_script, notifications: None };
     let opts = SimOptions { org: org.clone(), start: None, speed: flags.speed.unwrap_or(1.0), clock: None };
     let bind = std::net::SocketAddr::from(([127, 0, 0, 1], flags.sim_port.unwrap_or(0)));
     let sim = sim::start_with(opts, extras, bind)

@@ -102,12 +102,34 @@ pub enum MonitorEvent {
         allowed: u32,
         resume: Option<Timestamp>,
     },
+    /// Where live numbers come from now (polling, or the notification stream).
+    Source(LiveSource),
     /// Answer to [`Command::FetchMembers`].
     Members {
         queue_id: String,
         result: Result<Vec<Member>, Box<ApiError>>,
         at: Timestamp,
     },
+}
+
+/// Where live numbers come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveSource {
+    Poll,
+    Stream,
+    /// Streaming, but a socket is down and being reconnected.
+    StreamReconnecting,
+}
+
+impl LiveSource {
+    /// A word or two for the header.
+    pub fn label(self) -> &'static str {
+        match self {
+            LiveSource::Poll => "poll",
+            LiveSource::Stream => "stream",
+            LiveSource::StreamReconnecting => "stream: reconnecting",
+        }
+    }
 }
 
 /// The pollers' intervals as planned against the rate budget.

@@ -19,5 +19,6 @@ pub mod logging;
 pub mod monitor;
 pub mod setup;
 pub mod sim;
+pub mod stream;
 pub mod tui;
 pub mod ui;

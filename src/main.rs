@@ -273,7 +273,12 @@ async fn run_sim(args: SimArgs) -> Result<ExitCode, String> {
         return Err("--rate-limit 0: use at least 1 request per minute".into());
     }
     let fault_script = sim::load_fault_script(args.fault_script.as_deref(), &org)?;
-    let extras = SimExtras { rate_limit: args.rate_limit, faults: args.faults, fault_script };
+    if args.channel_lifetime.is_some_and(|d| d < std::time::Duration::from_secs(5)) {
+        return Err("--channel-lifetime: use at least 5s, e.g. 2m".into());
+    }
+    let notifications =
+        args.channel_lifetime.map(|lifetime| sim::notifications::Timing { lifetime, ..Default::default() });
+    let extras = SimExtras { rate_limit: args.rate_limit, faults: args.faults, fault_script, notifications };
     let start = sim::clock::today_at(&org.timezone, h, m);
     let opts = SimOptions { org: org.clone(), start: Some(start), speed: args.speed, clock: None };
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));

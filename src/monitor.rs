@@ -19,7 +19,8 @@ use tokio::time::{Instant, sleep_until};
 
 use crate::backoff::Backoff;
 use crate::budget::{self, Priority};
-use crate::event::{Activity, Command, Event, MonitorEvent, PollPlan, QueueInfo};
+use crate::config::SourceMode;
+use crate::event::{Activity, Command, Event, LiveSource, MonitorEvent, PollPlan, QueueInfo};
 use crate::genesys::aggregates::{self, TodayById};
 use crate::genesys::auth::Session;
 use crate::genesys::catalog::EndpointId;
@@ -27,6 +28,7 @@ use crate::genesys::client::{ApiError, ResponseMeta};
 use crate::genesys::models::Queue;
 use crate::genesys::queries::{self, OBSERVATION_BATCH, QueueNumbersById, Selector};
 use crate::genesys::token;
+use crate::stream::{self, StreamTuning};
 
 /// How often the queue list is fetched again (new queues, renamed, moved divisions).
 pub const QUEUE_LIST_EVERY: Duration = Duration::from_secs(300);
@@ -39,6 +41,8 @@ pub struct Monitor {
     /// The org's time zone: where "today" starts.
     pub timezone: jiff::tz::TimeZone,
     pub selectors: Vec<Selector>,
+    /// Poll live numbers, stream them, or pick by the rate budget.
+    pub source: SourceMode,
     pub events: mpsc::Sender<Event>,
 }
 
@@ -52,6 +56,8 @@ pub struct Tuning {
     pub backoff_cap: Duration,
     /// How often the budget's use is reported to the app.
     pub report_every: Duration,
+    /// Heartbeat watch, rollover lead and coalescing of the notification stream.
+    pub stream: StreamTuning,
 }
 
 impl Default for Tuning {
@@ -61,6 +67,7 @@ impl Default for Tuning {
             backoff_base: Duration::from_secs(1),
             backoff_cap: Duration::from_secs(60),
             report_every: Duration::from_secs(1),
+            stream: StreamTuning::default(),
         }
     }
 }
@@ -254,6 +261,19 @@ struct Run<'m> {
     reported: Option<(u32, u32, Option<i64>)>,
     /// The number of batches the current plan was made for.
     planned_batches: usize,
+    /// The notification stream, while live numbers come from it: the queues it carries.
+    streaming: Option<(Vec<String>, AbortOnDrop)>,
+    /// The source last told to the app.
+    source_told: Option<LiveSource>,
+}
+
+/// A task that ends when its handle is dropped (the stream must not outlive the monitor).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl Monitor {
@@ -282,6 +302,8 @@ impl Monitor {
             inspecting: JoinSet::new(),
             reported: None,
             planned_batches: 0,
+            streaming: None,
+            source_told: None,
         };
         // Sign-in and the queue list come first; polling starts when the list is in.
         run.list.next_due = Some(now);
@@ -341,6 +363,7 @@ impl Monitor {
             totals_refresh: self.totals_refresh,
             timezone: self.timezone.clone(),
             selectors: self.selectors.clone(),
+            source: self.source,
             events: self.events.clone(),
         }
     }
@@ -499,7 +522,7 @@ impl Run<'_> {
                 }
                 let ev =
                     MonitorEvent::Queues { queues: listed.queues, unmatched: listed.unmatched, at: Timestamp::now() };
-                self.m.send(ev).await && self.replan().await
+                self.m.send(ev).await && self.pick_source(now).await && self.replan().await
             }
             Err(e) => {
                 let activity = activity_of(&e, Activity::QueueList);
@@ -589,6 +612,50 @@ impl Run<'_> {
         self.m.send(MonitorEvent::Retrying { activity, attempt, next, rate_limited }).await
     }
 
+    /// Stream or poll live numbers, as configured or as the budget demands (`auto`: polling
+    /// every queue at the configured refresh would not fit). Totals are polled either way.
+    async fn pick_source(&mut self, now: Instant) -> bool {
+        let batches = self.batches.len();
+        let stream = match self.m.source {
+            SourceMode::Poll => false,
+            SourceMode::Stream => batches > 0,
+            SourceMode::Auto => {
+                let allowed = self.m.session.budget().allowed();
+                let p = budget::plan(allowed, batches, self.m.refresh, batches, self.m.totals_refresh);
+                batches > 0 && p.live_every > self.m.refresh
+            }
+        };
+        if stream {
+            let ids: Vec<String> = self.batches.concat();
+            if self.streaming.as_ref().is_none_or(|(had, _)| *had != ids) {
+                tracing::info!(queues = ids.len(), "live numbers from the notification stream");
+                let task = tokio::spawn(stream::run(
+                    self.m.session.clone(),
+                    ids.clone(),
+                    self.m.events.clone(),
+                    self.tuning.stream.clone(),
+                ));
+                self.streaming = Some((ids, AbortOnDrop(task)));
+                self.planned_batches = usize::MAX;
+            }
+            // The stream carries live numbers: the live poller rests.
+            self.live.next_due = None;
+            self.live.retry_at = None;
+            self.live.backoff.succeed();
+            // The stream says `stream` once its first socket is up.
+            return true;
+        }
+        if self.streaming.take().is_some() {
+            self.live.next_due = Some(now);
+            self.planned_batches = usize::MAX;
+        }
+        if self.source_told != Some(LiveSource::Poll) {
+            self.source_told = Some(LiveSource::Poll);
+            return self.m.send(MonitorEvent::Source(LiveSource::Poll)).await;
+        }
+        true
+    }
+
     /// Fit the pollers into the budget; tell the app and the log when the plan changes.
     async fn replan(&mut self) -> bool {
         let allowed = self.m.session.budget().allowed();
@@ -596,7 +663,9 @@ impl Run<'_> {
         if self.plan.as_ref().is_some_and(|p| p.allowed == allowed) && !self.batches_changed(batches) {
             return true;
         }
-        let p = budget::plan(allowed, batches, self.m.refresh, batches, self.m.totals_refresh);
+        // While streaming, live numbers cost no polling requests.
+        let live_batches = if self.streaming.is_some() { 0 } else { batches };
+        let p = budget::plan(allowed, live_batches, self.m.refresh, batches, self.m.totals_refresh);
         let plan =
             PollPlan { live_every: p.live_every, totals_every: p.slow_every, allowed, short: p.short, note: p.note };
         self.planned_batches = batches;

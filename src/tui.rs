@@ -99,6 +99,7 @@ pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> 
         totals_refresh: config.totals_refresh,
         timezone: config.timezone.clone(),
         selectors: config.queues.clone(),
+        source: config.live_source,
         events: ev_tx.clone(),
     };
     tasks.spawn(monitor.run(cmd_rx));

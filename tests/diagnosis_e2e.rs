@@ -24,6 +24,7 @@ fn config_for(t: &common::TestSim, s: &qtop::genesys::auth::Session) -> Config {
         refresh: Duration::from_secs(1),
         totals_refresh: Duration::from_secs(30),
         queues: vec![],
+        live_source: qtop::config::SourceMode::Poll,
         ascii: false,
         color: false,
         source: None,
@@ -37,6 +38,7 @@ async fn first_logged_error(t: &common::TestSim, persona: &str) -> App {
     let (ev_tx, mut ev_rx) = mpsc::channel(256);
     let (cmd_tx, cmd_rx) = mpsc::channel(4);
     let monitor = Monitor {
+        source: qtop::config::SourceMode::Poll,
         session: session.clone(),
         refresh: Duration::from_secs(1),
         totals_refresh: Duration::from_secs(30),
@@ -162,6 +164,7 @@ async fn a_queue_hidden_by_division_is_a_warning_that_names_the_divisions() {
     let (cmd_tx, cmd_rx) = mpsc::channel(4);
     let selectors = vec![qtop::genesys::queries::Selector::parse("Billing*").unwrap()];
     let monitor = Monitor {
+        source: qtop::config::SourceMode::Poll,
         session: session.clone(),
         refresh: Duration::from_secs(1),
         totals_refresh: Duration::from_secs(30),

@@ -13,7 +13,7 @@ use common::{TestSim, start_sim_extras};
 use jiff::Timestamp;
 use qtop::app::{App, Health, Severity};
 use qtop::diagnose::Cause;
-use qtop::event::Activity;
+use qtop::event::{Activity, LiveSource};
 use qtop::genesys::auth::{AuthMethod, Session};
 use qtop::genesys::catalog::EndpointId;
 use qtop::genesys::client::{Auth, Client, ClientOptions, Request};
@@ -181,6 +181,35 @@ async fn connection_resets_reconnect() {
     assert_eq!(entry(&w.app, Activity::Observations).unwrap().1, Cause::Network);
     faults_off(&t).await;
     assert!(w.until(RECOVER, fresh).await, "{:?}", w.app.health());
+    w.stop().await;
+}
+
+#[tokio::test]
+async fn dropped_notification_sockets_stay_down_for_the_fault_then_stream_again() {
+    let t = sim().await;
+    let mut tuning = watch::tuning();
+    tuning.stream.backoff_base = Duration::from_millis(100);
+    tuning.stream.backoff_cap = Duration::from_millis(400);
+    let mut w = Watch::start_source(
+        t.session("wallboard"),
+        t.org.timezone.clone(),
+        REFRESH,
+        REFRESH * 3,
+        tuning,
+        qtop::config::SourceMode::Stream,
+    );
+    let streaming = |a: &App| a.live_source == Some(LiveSource::Stream);
+    assert!(w.until(RECOVER, |a| streaming(a) && fresh(a)).await, "{:?}", w.app.live_source);
+    let opened = t.sim.shared.notifications.channels_opened();
+    fault_on(&t, json!({"fault": "socket-drop", "for": "2s"})).await;
+    assert!(w.until(RECOVER, |a| a.live_source == Some(LiveSource::StreamReconnecting)).await);
+    // While the fault lasts every new socket is closed at once: each try backs off further
+    // (100, 200, 400 ms, …), it does not reopen and resync as fast as it can.
+    w.run_for(Duration::from_secs(2)).await;
+    let tries = t.sim.shared.notifications.channels_opened() - opened;
+    assert!((2..=10).contains(&tries), "{tries} channels opened during 2 s of dropped sockets");
+    // After it the stream is back.
+    assert!(w.until(RECOVER, streaming).await, "{:?}", w.app.live_source);
     w.stop().await;
 }
 

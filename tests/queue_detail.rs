@@ -17,6 +17,7 @@ fn quiet_monitor(t: &TestSim) -> (mpsc::Receiver<Event>, mpsc::Sender<Command>) 
     let (ev_tx, ev_rx) = mpsc::channel(256);
     let (cmd_tx, cmd_rx) = mpsc::channel(16);
     let monitor = Monitor {
+        source: qtop::config::SourceMode::Poll,
         session: t.session("wallboard"),
         refresh: Duration::from_secs(3600),
         totals_refresh: Duration::from_secs(3600),

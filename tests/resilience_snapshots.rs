@@ -11,7 +11,7 @@ use common::errors::{forbidden, too_many, unavailable};
 use common::fixtures;
 use jiff::{SignedDuration, Timestamp};
 use qtop::app::{App, UiSettings, Wall};
-use qtop::event::{Activity, Event, MonitorEvent, PollPlan};
+use qtop::event::{Activity, Event, LiveSource, MonitorEvent, PollPlan};
 use qtop::genesys::auth::{AuthPhase, AuthStatus, Grant, TokenFacts};
 use qtop::genesys::catalog::EndpointId;
 use qtop::genesys::client::{ApiError, ErrorKind, Request};
@@ -226,6 +226,27 @@ fn a_stretched_plan_is_named_in_the_header() {
     assert!(wide.contains("15/20") && wide.contains("live every 4s, totals 300s (budget)"), "{wide}");
     assert!(wide.contains("Live"), "2 s is fresh when live numbers come every 4 s: {wide}");
     both("budget_stretched", &app);
+}
+
+#[test]
+fn the_header_says_when_numbers_stream_and_when_the_stream_reconnects() {
+    let mut app = live();
+    app.update(ev(MonitorEvent::Source(LiveSource::Stream)));
+    app.update(Event::Tick(t0() + secs(1)));
+    let wide = render(&app, 120, 40);
+    assert!(wide.lines().next().unwrap().contains(" stream "), "{wide}");
+    both("stream_live", &app);
+    app.update(ev(MonitorEvent::Source(LiveSource::StreamReconnecting)));
+    let wide = render(&app, 120, 40);
+    assert!(wide.lines().next().unwrap().contains("stream: reconnecting"), "{wide}");
+    both("stream_reconnecting", &app);
+    // Polling is the ordinary case: the header does not mention it.
+    app.update(ev(MonitorEvent::Source(LiveSource::Poll)));
+    let wide = render(&app, 120, 40);
+    assert!(
+        !wide.lines().next().unwrap().contains("stream") && !wide.lines().next().unwrap().contains("poll"),
+        "{wide}"
+    );
 }
 
 #[test]

@@ -395,6 +395,7 @@ async fn no_frame_event_or_error_shows_a_secret() {
     let (ev_tx, mut ev_rx) = mpsc::channel::<Event>(1024);
     let (cmd_tx, cmd_rx) = mpsc::channel(16);
     let monitor = Monitor {
+        source: qtop::config::SourceMode::Poll,
         session: session.clone(),
         refresh: Duration::from_secs(1),
         totals_refresh: Duration::from_secs(30),

@@ -143,6 +143,7 @@ async fn the_monitor_polls_totals_for_the_servers_day() {
     let (tx, mut rx) = mpsc::channel(256);
     let (_cmd_tx, cmd_rx) = mpsc::channel(4);
     let monitor = Monitor {
+        source: qtop::config::SourceMode::Poll,
         session: t.session("wallboard"),
         refresh: Duration::from_millis(300),
         totals_refresh: Duration::from_millis(400),

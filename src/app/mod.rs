@@ -142,6 +142,8 @@ pub struct App {
     pub budget_resume: Option<Timestamp>,
     /// How often each kind of data is fetched, after fitting the budget.
     pub plan: Option<PollPlan>,
+    /// Where live numbers come from (`None` until the monitor says).
+    pub live_source: Option<crate::event::LiveSource>,
     /// Pollers waiting to try again (one per activity).
     pub retries: Vec<Retry>,
     /// The short cause of the last failure of the live numbers or the queue list.
@@ -186,6 +188,7 @@ impl App {
             budget: None,
             budget_resume: None,
             plan: None,
+            live_source: None,
             retries: vec![],
             last_cause: None,
             refused: vec![],
@@ -478,6 +481,7 @@ impl App {
                 self.retries.push(Retry { activity, attempt, next, rate_limited });
             }
             MonitorEvent::Plan(plan) => self.plan = Some(plan),
+            MonitorEvent::Source(source) => self.live_source = Some(source),
             MonitorEvent::Budget { used, allowed, resume } => {
                 self.budget = Some(BudgetUse { used, allowed });
                 self.budget_resume = resume;

@@ -114,6 +114,13 @@ impl PartialEq for EndpointSpec {
     }
 }
 
+/// What a `v2.analytics.queues.{id}.observations` topic needs, per topic and per the queue's
+/// division. The topic lists `analytics:queueObservation:view` and
+/// `analytics:conversationAggregate:view`; whether both or either is needed is UNCONFIRMED.
+/// Requiring the observation permission alone matches the query that carries the same
+/// numbers; change it here (AllOf both, or AnyOf) when a real org shows otherwise.
+pub const OBSERVATION_TOPIC_PERMISSIONS: Permissions = Permissions::AllOf(&["analytics:queueObservation:view"]);
+
 use ClientCredentials::*;
 use EndpointId::*;
 
@@ -297,7 +304,7 @@ pub static CATALOG: &[EndpointSpec] = &[
         scopes: &["notifications"],
         division_filtered: false,
         client_credentials: Allowed,
-        used_by_qtop: false,
+        used_by_qtop: true,
         note: "",
     },
     EndpointSpec {
@@ -306,11 +313,11 @@ pub static CATALOG: &[EndpointSpec] = &[
         host: Host::Api,
         path: "/api/v2/notifications/channels/{id}/subscriptions",
         summary: "subscribe a channel to topics such as v2.analytics.queues.{id}.observations",
-        permissions: Permissions::AllOf(&["analytics:queueObservation:view"]),
+        permissions: OBSERVATION_TOPIC_PERMISSIONS,
         scopes: &["notifications"],
         division_filtered: true,
         client_credentials: Allowed,
-        used_by_qtop: false,
+        used_by_qtop: true,
         note: "per-topic permissions; one refused topic fails the whole request unless ?ignoreErrors=true",
     },
 ];

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod client;
 pub mod loopback;
 pub mod models;
+pub mod notifications;
 pub mod pkce;
 pub mod queries;
 pub mod regions;

@@ -399,6 +399,22 @@ fn aggregate(
         .collect()
 }
 
+/// Interval metrics a queue-observation event carries for the current bucket.
+pub const EVENT_BUCKET_METRICS: &[&str] = &["nOffered", "oServiceLevel"];
+
+/// One queue's interval metrics for one media type over `[from, to)` (simulation time), as
+/// the aggregates query computes them; empty when nothing happened.
+pub fn bucket_metrics(e: &Engine, org: &Org, queue: usize, media: &str, from: Ms, to: Ms) -> Vec<Value> {
+    let spec = &org.queues[queue];
+    let Some(mi) = spec.media.iter().position(|m| m == media) else { return vec![] };
+    let bucket = e.totals(queue, mi, from, to);
+    if !has_data(&bucket) {
+        return vec![];
+    }
+    let metrics: Vec<String> = EVENT_BUCKET_METRICS.iter().map(|m| m.to_string()).collect();
+    metrics_json(&bucket, &metrics, spec.sl_percentage)
+}
+
 fn mi_key(media: &str) -> usize {
     super::org::MEDIA.iter().position(|m| *m == media).unwrap_or(usize::MAX)
 }

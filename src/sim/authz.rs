@@ -100,6 +100,13 @@ impl Caller {
     /// The catalogue's rule for `id`, applied to this caller. Returns where the (first)
     /// required permission is held, for division filtering.
     pub fn require(&self, org: &Org, id: EndpointId) -> Result<DivScope, ApiFault> {
+        self.require_scope(org, id)?;
+        self.require_permissions(org, catalog::spec(id).permissions)
+    }
+
+    /// The catalogue's user-context and scope rules for `id`, without its permissions (for
+    /// endpoints whose permissions are per item, such as notification topics).
+    pub fn require_scope(&self, org: &Org, id: EndpointId) -> Result<(), ApiFault> {
         let spec = catalog::spec(id);
         if spec.client_credentials == ClientCredentials::UserContextRequired && !self.is_user() {
             return Err(ApiFault::user_context_required());
@@ -111,7 +118,28 @@ impl Caller {
         {
             return Err(ApiFault::not_authorized());
         }
-        match spec.permissions {
+        Ok(())
+    }
+
+    /// Why `perms` are refused for an object in `division`: the 403 a whole request gets and
+    /// the permissions to list as missing. `None`: allowed.
+    pub fn refusal_in(&self, org: &Org, perms: Permissions, division: usize) -> Option<(ApiFault, Vec<String>)> {
+        let held = |p: &str| self.divisions_for(org, p).contains(division);
+        match perms {
+            Permissions::None => None,
+            Permissions::AllOf(list) => {
+                let missing: Vec<String> = list.iter().filter(|p| !held(p)).map(|p| p.to_string()).collect();
+                (!missing.is_empty()).then(|| (ApiFault::missing_permissions(&missing), missing))
+            }
+            Permissions::AnyOf(list) => {
+                let all: Vec<String> = list.iter().map(|p| p.to_string()).collect();
+                (!list.iter().any(|p| held(p))).then(|| (ApiFault::missing_any_permissions(&all), all))
+            }
+        }
+    }
+
+    fn require_permissions(&self, org: &Org, perms: Permissions) -> Result<DivScope, ApiFault> {
+        match perms {
             Permissions::None => Ok(DivScope::All),
             Permissions::AllOf(perms) => {
                 let missing: Vec<String> =

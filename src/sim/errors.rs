@@ -164,6 +164,28 @@ impl ApiFault {
         )
     }
 
+    /// A user+app already holds the most notification channels allowed (20).
+    /// UNCONFIRMED: the documented limit has no public example body; drop a captured one here.
+    pub fn too_many_channels(limit: usize) -> Self {
+        ApiFault::new(
+            StatusCode::BAD_REQUEST,
+            "bad.request",
+            format!(
+                "Unable to create channel: the limit of {limit} channels per user and application has been reached."
+            ),
+        )
+    }
+
+    /// A channel would carry more topics than allowed (1 000).
+    /// UNCONFIRMED: the documented limit has no public example body; drop a captured one here.
+    pub fn too_many_topics(limit: usize) -> Self {
+        ApiFault::new(
+            StatusCode::BAD_REQUEST,
+            "bad.request",
+            format!("Unable to subscribe: a channel may have at most {limit} topics."),
+        )
+    }
+
     /// UNCONFIRMED: no public source shows the body of a 404 on an unknown API path.
     pub fn not_found(path: &str) -> Self {
         ApiFault::new(StatusCode::NOT_FOUND, "not.found", format!("The requested resource was not found: {path}"))

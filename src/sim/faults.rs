@@ -34,10 +34,11 @@ pub enum FaultKind {
     QueueMoved,
     ClockSkew,
     RateLimit,
+    SocketDrop,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 11] = [
+    pub const ALL: [FaultKind; 12] = [
         FaultKind::Latency,
         FaultKind::Errors,
         FaultKind::Unavailable,
@@ -49,6 +50,7 @@ impl FaultKind {
         FaultKind::QueueMoved,
         FaultKind::ClockSkew,
         FaultKind::RateLimit,
+        FaultKind::SocketDrop,
     ];
 
     pub fn name(self) -> &'static str {
@@ -64,6 +66,7 @@ impl FaultKind {
             FaultKind::QueueMoved => "queue-moved",
             FaultKind::ClockSkew => "clock-skew",
             FaultKind::RateLimit => "rate-limit",
+            FaultKind::SocketDrop => "socket-drop",
         }
     }
 
@@ -77,7 +80,7 @@ impl FaultKind {
             FaultKind::Latency => &["ms", "jitter_ms"],
             FaultKind::Errors => &["status"],
             FaultKind::Unavailable => &["retry_after"],
-            FaultKind::Reset | FaultKind::Truncate => &[],
+            FaultKind::Reset | FaultKind::Truncate | FaultKind::SocketDrop => &[],
             FaultKind::Revoke => &["client"],
             FaultKind::RoleRemoved => &["client", "role"],
             FaultKind::PermissionRemoved => &["role", "permission"],
@@ -104,6 +107,9 @@ impl FaultKind {
             }
             FaultKind::ClockSkew => "shift the server's clock by seconds (Date header, observation and query times)",
             FaultKind::RateLimit => "lower the per-token budget to per_minute requests",
+            FaultKind::SocketDrop => {
+                "close open notification sockets (once; with for, also every socket opened meanwhile)"
+            }
         }
     }
 
@@ -219,6 +225,7 @@ pub enum Effect {
     QueueMoved { queue: usize, division: usize },
     ClockSkew { seconds: i64 },
     RateLimit { per_minute: u32 },
+    SocketDrop,
 }
 
 #[derive(Debug, Clone)]
@@ -384,6 +391,7 @@ pub fn resolve(spec: &FaultSpec, org: &Org) -> Result<(FaultKind, Effect), Strin
             }
             Effect::RateLimit { per_minute }
         }
+        FaultKind::SocketDrop => Effect::SocketDrop,
     };
     Ok((kind, effect))
 }
@@ -407,7 +415,10 @@ impl FaultState {
             spec,
             hits: 0,
         };
-        if kind != FaultKind::Revoke {
+        // One-shot kinds act when switched on and are not kept (a socket drop is kept only
+        // for its duration, during which new sockets are closed too).
+        let one_shot = kind == FaultKind::Revoke || (kind == FaultKind::SocketDrop && f.until.is_none());
+        if !one_shot {
             self.active.push(f.clone());
         }
         f

@@ -15,6 +15,7 @@ pub mod generate;
 pub mod grants;
 pub mod identity;
 pub mod login;
+pub mod notifications;
 pub mod oauth;
 pub mod observations;
 pub mod org;
@@ -55,6 +56,8 @@ pub struct SimExtras {
     pub faults: bool,
     /// Faults to switch on and off on a timeline from the start.
     pub fault_script: Option<admin::FaultScript>,
+    /// Notification heartbeat period and channel lifetime (default 30 s and 24 h).
+    pub notifications: Option<notifications::Timing>,
 }
 
 /// Start the simulator on `bind` (port 0 = any free port).
@@ -75,6 +78,9 @@ pub async fn start_with(mut opts: SimOptions, extras: SimExtras, bind: SocketAdd
         }
     };
     let shared = Shared::with_admin(opts.org, clock, extras.faults);
+    if let Some(t) = extras.notifications {
+        shared.notifications.set_timing(t);
+    }
     let listener = tokio::net::TcpListener::bind(bind).await?;
     let handle = server::serve(listener, shared.clone())?;
     if let Some(script) = extras.fault_script {

@@ -192,6 +192,37 @@ pub async fn queue_observations(
     run().unwrap_or_else(IntoResponse::into_response)
 }
 
+/// Metrics a notification event carries: every observation metric but presences (whose
+/// qualifiers need the query's `systemToOrganizationMappings`).
+pub const EVENT_METRICS: &[&str] = &[
+    "oActiveUsers",
+    "oAlerting",
+    "oInteracting",
+    "oLongestInteracting",
+    "oLongestWaiting",
+    "oMemberUsers",
+    "oOffQueueUsers",
+    "oOnQueueUsers",
+    "oUserRoutingStatuses",
+    "oWaiting",
+];
+
+/// `(mediaType, data[])` per result group of one queue.
+pub type QueueGroups = Vec<(Option<String>, Value)>;
+
+/// One queue's observation results, group by group (per media type, then the users group),
+/// as JSON: `(mediaType, data[])`. The notification topic publishes these, so an event and a
+/// query answer are computed by the same code from the same engine numbers.
+pub fn queue_groups(e: &Engine, org: &Org, queue_id: &str, skew: Ms) -> QueueGroups {
+    let wanted = Wanted { queues: vec![queue_id.to_string()], media: vec![] };
+    let metrics: Vec<String> = EVENT_METRICS.iter().map(|m| m.to_string()).collect();
+    let view = View { org, visible: &DivScope::All, wanted: &wanted, metrics: &metrics, detail: &[], skew };
+    results(e, &view)
+        .into_iter()
+        .map(|r| (r.group.media_type, serde_json::to_value(&r.data).expect("observation data serialises")))
+        .collect()
+}
+
 fn results<'a>(e: &Engine, v: &View<'a>) -> Vec<ResultOut<'a>> {
     let mut seen = std::collections::HashSet::new();
     let mut out = vec![];

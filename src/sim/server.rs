@@ -25,7 +25,7 @@ use super::engine::{Engine, Ms};
 use super::errors::{ApiFault, CORRELATION_ID};
 use super::faults::{self, Action, Effect, FaultKind, FaultSpec, FaultState};
 use super::org::Org;
-use super::{admin, aggregates, api, identity, login, oauth, observations};
+use super::{admin, aggregates, api, identity, login, notifications, oauth, observations};
 
 pub struct Shared {
     /// The org as loaded. What callers may see right now, with faults applied, is
@@ -44,6 +44,8 @@ pub struct Shared {
     faults_on: AtomicBool,
     /// `/sim/faults` is served.
     pub admin: bool,
+    /// Notification channels and their sockets.
+    pub notifications: super::notifications::Notifications,
 }
 
 impl Shared {
@@ -65,6 +67,7 @@ impl Shared {
             skew_secs: AtomicI64::new(0),
             faults_on: AtomicBool::new(false),
             admin,
+            notifications: Default::default(),
         })
     }
 
@@ -122,8 +125,21 @@ impl Shared {
             v["revoked"] = serde_json::json!(n);
             return Ok(v);
         }
+        if matches!(effect, Effect::SocketDrop) {
+            self.notifications.drop_sockets();
+        }
         self.sync_faults();
         Ok(added.to_json(now))
+    }
+
+    /// A `socket-drop` fault with a duration is on: sockets opened now are closed at once.
+    pub fn socket_drop_active(&self) -> bool {
+        if !self.faults_on.load(Ordering::Relaxed) {
+            return false;
+        }
+        let mut st = self.faults.lock().expect("faults lock");
+        st.expire(tokio::time::Instant::now());
+        st.active.iter().any(|f| f.kind == FaultKind::SocketDrop)
     }
 
     pub fn clear_faults(&self, kind: Option<FaultKind>) -> usize {
@@ -185,10 +201,19 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v2/authorization/subjects/me", get(identity::subjects_me))
         .route("/api/v2/authorization/divisions", get(identity::divisions))
         .route("/api/v2/oauth/clients/{id}", get(identity::oauth_client))
+        .route("/api/v2/notifications/channels", post(notifications::create_channel))
+        .route(
+            "/api/v2/notifications/channels/{id}/subscriptions",
+            get(notifications::list_subscriptions)
+                .put(notifications::put_subscriptions)
+                .post(notifications::post_subscriptions),
+        )
         .route_layer(middleware::from_fn_with_state(shared.clone(), authenticate));
     let mut app = Router::new()
         .route("/oauth/token", post(oauth::token))
         .route("/oauth/authorize", get(login::authorize_page).post(login::authorize_submit))
+        // A channel's connectUri: the streaming host, no bearer (the channel id is the key).
+        .route("/channels/{id}", get(notifications::socket))
         .merge(api);
     if shared.admin {
         app = app

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use super::format::{fit, span};
 use super::theme::Theme;
 use crate::app::{App, Health};
+use crate::event::LiveSource;
 use crate::genesys::auth::AuthPhase;
 
 struct Part {
@@ -65,6 +66,14 @@ fn parts(app: &App, theme: &Theme) -> Vec<Part> {
         label: None,
         keep: 8,
     });
+
+    // Polling is the ordinary case and goes unsaid; a stream says so, and says when it is
+    // reconnecting (the numbers may lag until it is back).
+    match app.live_source {
+        Some(s @ LiveSource::Stream) => out.push(Part::new(vec![Span::styled(s.label(), theme.label())], 5)),
+        Some(s @ LiveSource::StreamReconnecting) => out.push(Part::new(vec![Span::styled(s.label(), theme.warn())], 7)),
+        _ => {}
+    }
 
     let used = app.budget.map(|b| (b.used, b.allowed)).or(app.rate.map(|r| (r.count, r.allowed)));
     if let Some((used, allowed)) = used {

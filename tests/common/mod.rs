@@ -105,6 +105,8 @@ pub mod watch {
         pub reports: usize,
         /// Every event seen, by kind, for assertions about what the monitor said.
         pub retrying_events: usize,
+        /// Batches of live numbers received.
+        pub observation_events: usize,
     }
 
     /// Short timings: a refresh of `refresh`, totals every few refreshes, quick backoff.
@@ -114,6 +116,7 @@ pub mod watch {
             backoff_base: Duration::from_millis(100),
             backoff_cap: Duration::from_millis(800),
             report_every: Duration::from_millis(100),
+            stream: Default::default(),
         }
     }
 
@@ -129,9 +132,22 @@ pub mod watch {
             totals_refresh: Duration,
             tuning: Tuning,
         ) -> Watch {
+            Watch::start_source(session, tz, refresh, totals_refresh, tuning, qtop::config::SourceMode::Poll)
+        }
+
+        /// [`Watch::start_with`] with live numbers from `source` (poll, stream or auto).
+        pub fn start_source(
+            session: Arc<Session>,
+            tz: jiff::tz::TimeZone,
+            refresh: Duration,
+            totals_refresh: Duration,
+            tuning: Tuning,
+            source: qtop::config::SourceMode,
+        ) -> Watch {
             let (ev_tx, events) = mpsc::channel(1024);
             let (commands, cmd_rx) = mpsc::channel(16);
             let monitor = Monitor {
+                source,
                 session: session.clone(),
                 refresh,
                 totals_refresh,
@@ -143,13 +159,14 @@ pub mod watch {
             let mut app = App::new("sim".into(), session.method().grant(), refresh, Timestamp::now());
             app.totals_refresh = totals_refresh;
             app.timezone = tz;
-            Watch { app, events, commands, task, reports: 0, retrying_events: 0 }
+            Watch { app, events, commands, task, reports: 0, retrying_events: 0, observation_events: 0 }
         }
 
         fn feed(&mut self, ev: Event) {
             match &ev {
                 Event::Monitor(MonitorEvent::TokenReport(_)) => self.reports += 1,
                 Event::Monitor(MonitorEvent::Retrying { .. }) => self.retrying_events += 1,
+                Event::Monitor(MonitorEvent::Observations { .. }) => self.observation_events += 1,
                 _ => {}
             }
             for c in self.app.update(ev) {

@@ -1,0 +1,474 @@
+//! The Notifications API: channels, their topic subscriptions, and the WebSocket at a
+//! channel's `connectUri` that carries heartbeats and queue-observation events.
+//!
+//! Shapes follow `shared/genesys-api.md` ("Notifications"): a channel is `{id, connectUri,
+//! expires}`; a subscription list is `{"entities":[ChannelTopic]}`; an event is
+//! `{topicName, version:"2", eventBody:{group, data:[{interval, metrics}]}}`. Event numbers
+//! come from [`observations::queue_groups`], the code that answers the observations query.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::sync::broadcast;
+
+use super::api::iso_ms;
+use super::authz::{Caller, Subject};
+use super::engine::BUCKET_MS;
+use super::errors::ApiFault;
+use super::server::{Shared, json};
+use super::{aggregates, observations};
+use crate::genesys::catalog::{EndpointId, OBSERVATION_TOPIC_PERMISSIONS};
+
+/// Channels one user (or client) may hold per OAuth client.
+pub const MAX_CHANNELS: usize = 20;
+/// Topics one channel may carry.
+pub const MAX_TOPICS: usize = 1000;
+const TOPIC_PREFIX: &str = "v2.analytics.queues.";
+const TOPIC_SUFFIX: &str = ".observations";
+
+/// Per result group of one queue: media type, instantaneous metrics, current-bucket metrics.
+type EventGroups = Vec<(Option<String>, Value, Vec<Value>)>;
+
+/// Heartbeat period and channel lifetime; tests shorten both.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    pub heartbeat: Duration,
+    /// On the org's clock.
+    pub lifetime: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing { heartbeat: Duration::from_secs(30), lifetime: Duration::from_secs(24 * 3600) }
+    }
+}
+
+struct Channel {
+    owner: Subject,
+    caller: Caller,
+    /// Org-clock milliseconds.
+    expires: i64,
+    topics: BTreeSet<String>,
+}
+
+pub struct Notifications {
+    channels: Mutex<HashMap<String, Channel>>,
+    timing: RwLock<Timing>,
+    /// Tells every open socket to close (the `socket-drop` fault).
+    drop_tx: broadcast::Sender<()>,
+    /// Channels opened since start (tests watch rollover).
+    opened: AtomicUsize,
+}
+
+impl Default for Notifications {
+    fn default() -> Self {
+        Notifications {
+            channels: Mutex::new(HashMap::new()),
+            timing: RwLock::new(Timing::default()),
+            drop_tx: broadcast::channel(4).0,
+            opened: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl Notifications {
+    pub fn timing(&self) -> Timing {
+        *self.timing.read().expect("timing lock")
+    }
+
+    pub fn set_timing(&self, t: Timing) {
+        *self.timing.write().expect("timing lock") = t;
+    }
+
+    /// Close every open notification socket now.
+    pub fn drop_sockets(&self) {
+        let _ = self.drop_tx.send(());
+    }
+
+    pub fn channels_opened(&self) -> usize {
+        self.opened.load(Ordering::Relaxed)
+    }
+
+    /// Channels alive now (tests watch rollover).
+    pub fn channel_count(&self) -> usize {
+        self.channels.lock().expect("channels lock").len()
+    }
+
+    fn forget_expired(&self, now_ms: i64) {
+        self.channels.lock().expect("channels lock").retain(|_, c| c.expires > now_ms);
+    }
+}
+
+/// The topic for a queue's live numbers.
+pub fn topic_of(queue_id: &str) -> String {
+    format!("{TOPIC_PREFIX}{queue_id}{TOPIC_SUFFIX}")
+}
+
+fn queue_of(topic: &str) -> Option<&str> {
+    topic.strip_prefix(TOPIC_PREFIX)?.strip_suffix(TOPIC_SUFFIX).filter(|q| !q.is_empty() && !q.contains('.'))
+}
+
+fn subscriptions_uri(channel: &str) -> String {
+    format!("/api/v2/notifications/channels/{channel}/subscriptions")
+}
+
+/// `POST /api/v2/notifications/channels`.
+pub async fn create_channel(
+    State(shared): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+) -> Response {
+    let org = shared.org_now();
+    if let Err(e) = caller.require_scope(&org, EndpointId::NotificationChannels) {
+        return e.into_response();
+    }
+    let now = shared.now().as_millisecond();
+    let n = &shared.notifications;
+    n.forget_expired(now);
+    let mut channels = n.channels.lock().expect("channels lock");
+    if channels.values().filter(|c| c.owner == caller.record.subject).count() >= MAX_CHANNELS {
+        return ApiFault::too_many_channels(MAX_CHANNELS).into_response();
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let expires = now + n.timing().lifetime.as_millis() as i64;
+    let owner = caller.record.subject;
+    n.opened.fetch_add(1, Ordering::Relaxed);
+    channels.insert(id.clone(), Channel { owner, caller, expires, topics: BTreeSet::new() });
+    drop(channels);
+    // The sim serves the socket itself, on the host the caller reached (real orgs answer
+    // with a wss:// streaming host).
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+    json(
+        json!({"id": id, "connectUri": format!("ws://{host}/channels/{id}"), "expires": iso_ms(shared.report_ms(expires))}),
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscribeParams {
+    #[serde(default)]
+    ignore_errors: bool,
+}
+
+#[derive(Deserialize)]
+struct TopicIn {
+    id: String,
+}
+
+/// One topic's verdict.
+struct Verdict {
+    topic: String,
+    refusal: Option<(ApiFault, Vec<String>)>,
+}
+
+/// `PUT` (replace) and `POST` (add) `/api/v2/notifications/channels/{id}/subscriptions`.
+pub async fn put_subscriptions(
+    state: State<Arc<Shared>>,
+    caller: Extension<Caller>,
+    path: Path<String>,
+    params: Query<SubscribeParams>,
+    body: Bytes,
+) -> Response {
+    subscribe(state, caller, path, params, body, true)
+}
+
+pub async fn post_subscriptions(
+    state: State<Arc<Shared>>,
+    caller: Extension<Caller>,
+    path: Path<String>,
+    params: Query<SubscribeParams>,
+    body: Bytes,
+) -> Response {
+    subscribe(state, caller, path, params, body, false)
+}
+
+fn subscribe(
+    State(shared): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    Path(channel): Path<String>,
+    Query(params): Query<SubscribeParams>,
+    body: Bytes,
+    replace: bool,
+) -> Response {
+    let run = || -> Result<Response, ApiFault> {
+        let org = shared.org_now();
+        caller.require_scope(&org, EndpointId::NotificationSubscriptions)?;
+        let topics: Vec<TopicIn> = serde_json::from_slice(&body)
+            .map_err(|e| ApiFault::bad_request(format!("The request body could not be parsed as a topic list: {e}")))?;
+        owned(&shared, &channel, &caller)?;
+        let mut verdicts = vec![];
+        for t in topics {
+            let Some(qid) = queue_of(&t.id) else {
+                return Err(ApiFault::invalid_value("id", format!("Unsupported topic: {}", t.id)));
+            };
+            // An unknown queue is refused like one the caller may not see: the answer must
+            // not tell the two apart.
+            let division = org.queue_by_id(qid).map(|q| org.queues[q].division);
+            let refusal = match division {
+                Some(d) => caller.refusal_in(&org, OBSERVATION_TOPIC_PERMISSIONS, d),
+                None => {
+                    let all: Vec<String> = OBSERVATION_TOPIC_PERMISSIONS.list().iter().map(|p| p.to_string()).collect();
+                    Some((ApiFault::missing_permissions(&all), all))
+                }
+            };
+            verdicts.push(Verdict { topic: t.id, refusal });
+        }
+        if !params.ignore_errors
+            && let Some(v) = verdicts.iter().find(|v| v.refusal.is_some())
+        {
+            return Err(v.refusal.clone().expect("found a refusal").0);
+        }
+        let permitted: Vec<&str> = verdicts.iter().filter(|v| v.refusal.is_none()).map(|v| v.topic.as_str()).collect();
+        let mut channels = shared.notifications.channels.lock().expect("channels lock");
+        let ch = channels.get_mut(&channel).ok_or_else(|| ApiFault::not_found(&subscriptions_uri(&channel)))?;
+        let mut next = if replace { BTreeSet::new() } else { ch.topics.clone() };
+        next.extend(permitted.iter().map(|t| t.to_string()));
+        if next.len() > MAX_TOPICS {
+            return Err(ApiFault::too_many_topics(MAX_TOPICS));
+        }
+        ch.topics = next;
+        let self_uri = subscriptions_uri(&channel);
+        let entities: Vec<Value> = if params.ignore_errors {
+            verdicts
+                .iter()
+                .map(|v| match &v.refusal {
+                    None => json!({"id": v.topic, "state": "Permitted", "selfUri": self_uri}),
+                    Some((fault, missing)) => json!({
+                        "id": v.topic,
+                        "state": "Rejected",
+                        "rejectionReason": fault.message,
+                        "missingPermissions": missing,
+                        "selfUri": self_uri,
+                    }),
+                })
+                .collect()
+        } else {
+            ch.topics.iter().map(|t| json!({"id": t, "selfUri": self_uri})).collect()
+        };
+        Ok(json(json!({ "entities": entities })))
+    };
+    run().unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `GET /api/v2/notifications/channels/{id}/subscriptions`.
+pub async fn list_subscriptions(
+    State(shared): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    Path(channel): Path<String>,
+) -> Response {
+    let run = || -> Result<Response, ApiFault> {
+        caller.require_scope(&shared.org_now(), EndpointId::NotificationSubscriptions)?;
+        owned(&shared, &channel, &caller)?;
+        let channels = shared.notifications.channels.lock().expect("channels lock");
+        let self_uri = subscriptions_uri(&channel);
+        let entities: Vec<Value> = channels
+            .get(&channel)
+            .map(|c| c.topics.iter().map(|t| json!({"id": t, "selfUri": self_uri})).collect())
+            .unwrap_or_default();
+        Ok(json(json!({ "entities": entities })))
+    };
+    run().unwrap_or_else(IntoResponse::into_response)
+}
+
+/// The channel exists, is alive and belongs to the caller; otherwise 404 (someone else's
+/// channel is not admitted to exist).
+fn owned(shared: &Shared, channel: &str, caller: &Caller) -> Result<(), ApiFault> {
+    shared.notifications.forget_expired(shared.now().as_millisecond());
+    let channels = shared.notifications.channels.lock().expect("channels lock");
+    match channels.get(channel) {
+        Some(c) if c.owner == caller.record.subject => Ok(()),
+        _ => Err(ApiFault::not_found(&subscriptions_uri(channel))),
+    }
+}
+
+/// `GET /channels/{id}` upgraded to a WebSocket (the channel's `connectUri`). The channel id
+/// is the credential, as on the real streaming host.
+pub async fn socket(
+    State(shared): State<Arc<Shared>>,
+    Path(channel): Path<String>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    shared.notifications.forget_expired(shared.now().as_millisecond());
+    if !shared.notifications.channels.lock().expect("channels lock").contains_key(&channel) {
+        return ApiFault::not_found(&format!("/channels/{channel}")).into_response();
+    }
+    upgrade.on_upgrade(move |ws| serve_socket(shared, channel, ws))
+}
+
+fn metadata(message: &str) -> Message {
+    Message::text(json!({"topicName": "channel.metadata", "eventBody": {"message": message}}).to_string())
+}
+
+async fn close(mut ws: WebSocket, reason: &'static str) {
+    let _ = ws.send(Message::Close(Some(CloseFrame { code: 1000, reason: reason.into() }))).await;
+}
+
+async fn serve_socket(shared: Arc<Shared>, channel: String, mut ws: WebSocket) {
+    let n = &shared.notifications;
+    let mut dropped = n.drop_tx.subscribe();
+    if shared.socket_drop_active() {
+        return close(ws, "socket dropped").await;
+    }
+    let timing = n.timing();
+    let start = tokio::time::Instant::now();
+    let mut heartbeat = tokio::time::interval_at(start + timing.heartbeat, timing.heartbeat);
+    // The topic publishes at most once a second per queue.
+    let mut publish = tokio::time::interval(Duration::from_secs(1));
+    publish.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // What each (queue, media group) last published: events go out on change only.
+    let mut last: HashMap<(String, Option<String>), Value> = HashMap::new();
+    loop {
+        tokio::select! {
+            _ = heartbeat.tick() => {
+                if ws.send(metadata("WebSocket Heartbeat")).await.is_err() {
+                    return;
+                }
+            }
+            _ = publish.tick() => {
+                let now = shared.now().as_millisecond();
+                let Some(events) = events(&shared, &channel, now, &mut last) else {
+                    n.forget_expired(now);
+                    return close(ws, "channel expired").await;
+                };
+                for ev in events {
+                    if ws.send(Message::text(ev.to_string())).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            _ = dropped.recv() => return close(ws, "socket dropped").await,
+            msg = ws.recv() => match msg {
+                Some(Ok(Message::Text(text))) => {
+                    if let Some(reply) = on_message(&shared, &channel, text.as_str())
+                        && ws.send(reply).await.is_err()
+                    {
+                        return;
+                    }
+                }
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
+
+/// `ping` and `subscribe` sent over the socket.
+fn on_message(shared: &Shared, channel: &str, text: &str) -> Option<Message> {
+    let v: Value = serde_json::from_str(text).ok()?;
+    match v.get("message").and_then(Value::as_str)? {
+        "ping" => Some(metadata("pong")),
+        "subscribe" => {
+            let topics: Vec<String> = v
+                .get("topics")
+                .and_then(Value::as_array)?
+                .iter()
+                .filter_map(|t| t.as_str().or_else(|| t.get("id").and_then(Value::as_str)))
+                .map(str::to_string)
+                .collect();
+            let org = shared.org_now();
+            let mut channels = shared.notifications.channels.lock().expect("channels lock");
+            let ch = channels.get_mut(channel)?;
+            // Refused topics are left out silently, as with ignoreErrors.
+            for t in topics {
+                let ok = queue_of(&t).and_then(|q| org.queue_by_id(q)).is_some_and(|q| {
+                    ch.caller.refusal_in(&org, OBSERVATION_TOPIC_PERMISSIONS, org.queues[q].division).is_none()
+                });
+                if ok && ch.topics.len() < MAX_TOPICS {
+                    ch.topics.insert(t);
+                }
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+/// Events for the groups that changed since `last`; `None` when the channel is gone or expired.
+fn events(
+    shared: &Shared,
+    channel: &str,
+    now: i64,
+    last: &mut HashMap<(String, Option<String>), Value>,
+) -> Option<Vec<Value>> {
+    let topics: Vec<String> = {
+        let channels = shared.notifications.channels.lock().expect("channels lock");
+        let ch = channels.get(channel).filter(|c| c.expires > now)?;
+        ch.topics.iter().cloned().collect()
+    };
+    if topics.is_empty() {
+        return Some(vec![]);
+    }
+    let skew = shared.skew_secs() * 1000;
+    let org = shared.org_now();
+    let at = iso_ms(now + skew);
+    // Interval metrics cover the current half hour, as the documented event shows.
+    let bucket = now - now.rem_euclid(BUCKET_MS);
+    let bucket_interval = format!("{}/{}", iso_ms(bucket + skew), iso_ms(bucket + BUCKET_MS + skew));
+    let groups: Vec<(String, EventGroups)> = shared.with_engine(|e| {
+        topics
+            .iter()
+            .filter_map(|t| queue_of(t))
+            .filter_map(|q| org.queue_by_id(q).map(|qi| (q, qi)))
+            .map(|(q, qi)| {
+                let groups = observations::queue_groups(e, &org, q, skew)
+                    .into_iter()
+                    .map(|(media, data)| {
+                        let interval = media
+                            .as_deref()
+                            .map(|m| aggregates::bucket_metrics(e, &org, qi, m, bucket, now))
+                            .unwrap_or_default();
+                        (media, data, interval)
+                    })
+                    .collect();
+                (q.to_string(), groups)
+            })
+            .collect()
+    });
+    let mut out = vec![];
+    for (qid, groups) in groups {
+        for (media, data, interval) in groups {
+            let key = (qid.clone(), media.clone());
+            let seen = json!([data, interval]);
+            if last.get(&key) == Some(&seen) {
+                continue;
+            }
+            let mut group = json!({"queueId": qid});
+            if let Some(m) = &media {
+                group["mediaType"] = json!(m);
+            }
+            let mut entries = vec![json!({"interval": format!("{at}/{at}"), "metrics": data})];
+            if !interval.is_empty() {
+                entries.push(json!({"interval": bucket_interval, "metrics": interval}));
+            }
+            out.push(json!({
+                "topicName": topic_of(&qid),
+                "version": "2",
+                "eventBody": {"group": group, "data": entries},
+            }));
+            last.insert(key, seen);
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topics_name_one_queue() {
+        assert_eq!(queue_of(&topic_of("q-1")), Some("q-1"));
+        assert_eq!(queue_of("v2.analytics.queues..observations"), None);
+        assert_eq!(queue_of("v2.users.u1.presence"), None);
+    }
+}

@@ -1,0 +1,382 @@
+//! Live numbers through the Notifications API, against the simulator over real HTTP and
+//! WebSocket: auto mode on a 1 000-queue org, a dropped socket, channel rollover, refused
+//! topics, and poll mode left as it was.
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::watch::{Watch, tuning};
+use common::{TestSim, start_sim_extras};
+use futures::{SinkExt, StreamExt};
+use jiff::Timestamp;
+use qtop::app::App;
+use qtop::config::SourceMode;
+use qtop::event::LiveSource;
+use qtop::monitor::Tuning;
+use qtop::sim::SimExtras;
+use qtop::sim::faults::{FaultKind, FaultSpec};
+use qtop::sim::notifications::Timing;
+use qtop::sim::org::Org;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+const LARGE: &str = include_str!("../sim/orgs/large.toml");
+const WAIT: Duration = Duration::from_secs(20);
+
+/// The org clock moves with real time, so the engine changes and events flow.
+fn tick_clock(t: &TestSim) -> tokio::task::JoinHandle<()> {
+    let clock = t.clock.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            clock.advance(jiff::SignedDuration::from_millis(100));
+        }
+    })
+}
+
+fn watch(t: &TestSim, persona: &str, source: SourceMode) -> Watch {
+    watch_tuned(t, persona, source, tuning())
+}
+
+fn watch_tuned(t: &TestSim, persona: &str, source: SourceMode, tuning: Tuning) -> Watch {
+    let tz = t.org.timezone.clone();
+    Watch::start_source(t.session(persona), tz, Duration::from_secs(1), Duration::from_secs(30), tuning, source)
+}
+
+fn with_numbers(a: &App) -> usize {
+    a.queues.iter().filter(|r| r.numbers.is_some()).count()
+}
+
+fn streaming(a: &App) -> bool {
+    a.live_source == Some(LiveSource::Stream)
+}
+
+async fn sim_with(org: Org, timing: Option<Timing>) -> TestSim {
+    start_sim_extras(org, SimExtras { faults: true, notifications: timing, ..Default::default() }).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_streams_a_thousand_queues_within_the_budget() {
+    // The large org with fewer agents: the test is about queue count, not engine load.
+    let org = Org::from_toml(&LARGE.replace("agents = 10000", "agents = 2000")).unwrap();
+    let t = sim_with(org, None).await;
+    let ticker = tick_clock(&t);
+    // The queue list at its usual pace: ten pages a second would swamp the count.
+    let tuning = Tuning { relist_every: Duration::from_secs(300), ..tuning() };
+    let mut w = watch_tuned(&t, "wallboard", SourceMode::Auto, tuning);
+    assert!(
+        w.until(Duration::from_secs(60), |a| a.queues.len() == 1000 && with_numbers(a) == 1000 && streaming(a)).await,
+        "queues {} with numbers {} source {:?}",
+        w.app.queues.len(),
+        with_numbers(&w.app),
+        w.app.live_source
+    );
+    // Numbers keep coming from the stream, and the minute's requests stay inside the budget
+    // (polling 1 000 queues every second would be 600 a minute).
+    let before = w.app.last_update;
+    let batches = w.observation_events;
+    w.run_for(Duration::from_secs(4)).await;
+    assert!(w.app.last_update > before, "events keep updating the table");
+    // Thousands of events a second from the socket reach the app as one batch a second.
+    let batches = w.observation_events - batches;
+    assert!((2..=6).contains(&batches), "{batches} batches of numbers in 4 s");
+    let budget = w.app.budget.expect("budget reported");
+    println!("requests in the last minute while streaming 1 000 queues: {}/{}", budget.used, budget.allowed);
+    assert!(budget.used <= budget.allowed, "{} requests in the last minute, allowed {}", budget.used, budget.allowed);
+    assert!(budget.used < 60, "streaming needs a few dozen requests, not hundreds: {}", budget.used);
+    assert_eq!(t.sim.shared.notifications.channels_opened(), 1, "1 000 topics fit one channel");
+    ticker.abort();
+    w.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_socket_reconnects_resyncs_and_numbers_flow_again() {
+    let t = sim_with(Org::demo(), None).await;
+    let ticker = tick_clock(&t);
+    let mut w = watch(&t, "wallboard", SourceMode::Stream);
+    assert!(w.until(WAIT, |a| streaming(a) && with_numbers(a) == a.queues.len() && !a.queues.is_empty()).await);
+    let opened = t.sim.shared.notifications.channels_opened();
+    t.sim
+        .shared
+        .add_fault(FaultSpec { fault: Some(FaultKind::SocketDrop), ..Default::default() })
+        .expect("socket-drop switches on");
+    assert!(
+        w.until(WAIT, |a| a.live_source == Some(LiveSource::StreamReconnecting)).await,
+        "the header says the stream is reconnecting"
+    );
+    let dropped_at = Timestamp::now();
+    assert!(w.until(WAIT, streaming).await, "reconnected");
+    assert!(t.sim.shared.notifications.channels_opened() > opened, "a new channel after the drop");
+    assert!(w.until(WAIT, |a| a.last_update.is_some_and(|u| u > dropped_at)).await, "numbers flow again");
+    ticker.abort();
+    w.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_lived_channel_rolls_over_without_a_gap() {
+    let timing = Timing { heartbeat: Duration::from_secs(1), lifetime: Duration::from_secs(6) };
+    let t = sim_with(Org::demo(), Some(timing)).await;
+    let ticker = tick_clock(&t);
+    let mut w = watch(&t, "wallboard", SourceMode::Stream);
+    assert!(w.until(WAIT, |a| streaming(a) && with_numbers(a) > 0).await);
+    let reconnecting = Arc::new(AtomicBool::new(false));
+    let gaps = Arc::new(Mutex::new((Timestamp::now(), jiff::SignedDuration::ZERO)));
+    let (r, g) = (reconnecting.clone(), gaps.clone());
+    w.until(Duration::from_secs(14), move |a| {
+        if a.live_source != Some(LiveSource::Stream) {
+            r.store(true, Ordering::Relaxed);
+        }
+        let mut g = g.lock().unwrap();
+        if let Some(u) = a.last_update
+            && u > g.0
+        {
+            g.1 = g.1.max(u.duration_since(g.0));
+            g.0 = u;
+        }
+        g.1 = g.1.max(Timestamp::now().duration_since(g.0));
+        false
+    })
+    .await;
+    let opened = t.sim.shared.notifications.channels_opened();
+    assert!(opened >= 3, "two rollovers in 14 s of 6 s channels: {opened} channels opened");
+    assert!(!reconnecting.load(Ordering::Relaxed), "a rollover is not a reconnect");
+    let worst = gaps.lock().unwrap().1;
+    assert!(worst < jiff::SignedDuration::from_millis(2500), "longest time without numbers: {worst:?}");
+    assert!(t.sim.shared.notifications.channel_count() <= 2, "old channels are dropped");
+    ticker.abort();
+    w.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_topics_are_logged_with_the_missing_permission() {
+    let t = sim_with(Org::demo(), None).await;
+    let mut w = watch(&t, "no-observations", SourceMode::Stream);
+    assert!(
+        w.until(WAIT, |a| a.errors.iter().any(|e| e
+            .diagnosis
+            .missing
+            .iter()
+            .any(|m| m == "analytics:queueObservation:view")))
+            .await,
+        "no diagnosis naming the permission: {:?}",
+        w.app.errors.iter().map(|e| e.diagnosis.summary.clone()).collect::<Vec<_>>()
+    );
+    let e = w.app.errors.iter().find(|e| !e.diagnosis.missing.is_empty()).unwrap();
+    assert!(e.diagnosis.fix.contains("analytics:queueObservation:view"), "{}", e.diagnosis.fix);
+    // Refused topics carry nothing: no batch of (empty) numbers may pass for access restored.
+    w.run_for(Duration::from_secs(3)).await;
+    assert!(
+        !w.app.errors.iter().any(|e| e.diagnosis.summary.starts_with("access restored")),
+        "{:?}",
+        w.app.errors.iter().map(|e| e.diagnosis.summary.clone()).collect::<Vec<_>>()
+    );
+    w.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poll_mode_never_opens_a_channel() {
+    let t = sim_with(Org::demo(), None).await;
+    let mut w = watch(&t, "wallboard", SourceMode::Poll);
+    assert!(w.until(WAIT, |a| !a.queues.is_empty() && with_numbers(a) == a.queues.len()).await);
+    w.run_for(Duration::from_secs(2)).await;
+    assert_eq!(w.app.live_source, Some(LiveSource::Poll));
+    assert_eq!(t.sim.shared.notifications.channels_opened(), 0);
+    w.stop().await;
+}
+
+fn keys(v: &Value) -> Vec<&str> {
+    let mut k: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    k.sort();
+    k
+}
+
+/// Channel, subscription and event bodies carry exactly the documented fields.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notification_shapes_match_the_documentation() {
+    let t = sim_with(Org::demo(), Some(Timing { heartbeat: Duration::from_millis(500), ..Default::default() })).await;
+    let token = t.token("wallboard").await;
+    let http = common::http();
+    let channel: Value = http
+        .post(t.url("/api/v2/notifications/channels"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(keys(&channel), ["connectUri", "expires", "id"]);
+    let id = channel["id"].as_str().unwrap();
+    let uri = channel["connectUri"].as_str().unwrap();
+    assert!(uri.starts_with("ws://127.0.0.1:"), "{uri}");
+    let expires: Timestamp = channel["expires"].as_str().unwrap().parse().unwrap();
+    assert_eq!(expires.duration_since(common::T0.parse().unwrap()), jiff::SignedDuration::from_hours(24));
+
+    let queue = &t.org.queues[0].id;
+    let subs = t.url(&format!("/api/v2/notifications/channels/{id}/subscriptions"));
+    let body = json!([{"id": format!("v2.analytics.queues.{queue}.observations")}]);
+    let r: Value = http.put(&subs).bearer_auth(&token).json(&body).send().await.unwrap().json().await.unwrap();
+    assert_eq!(keys(&r), ["entities"]);
+    assert_eq!(keys(&r["entities"][0]), ["id", "selfUri"]);
+    let r: Value = http
+        .put(format!("{subs}?ignoreErrors=true"))
+        .bearer_auth(&token)
+        .json(&json!([{"id": format!("v2.analytics.queues.{queue}.observations")}, {"id": "v2.analytics.queues.nope.observations"}]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(keys(&r["entities"][0]), ["id", "selfUri", "state"]);
+    assert_eq!(r["entities"][0]["state"], "Permitted");
+    assert_eq!(keys(&r["entities"][1]), ["id", "missingPermissions", "rejectionReason", "selfUri", "state"]);
+    assert_eq!(r["entities"][1]["state"], "Rejected");
+    let listed: Value = http.get(&subs).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(listed["entities"].as_array().unwrap().len(), 1, "the rejected topic is not subscribed");
+    // Without ignoreErrors one refused topic fails the whole request.
+    let refused = http
+        .post(&subs)
+        .bearer_auth(&token)
+        .json(&json!([{"id": "v2.analytics.queues.nope.observations"}]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let err: Value = refused.json().await.unwrap();
+    assert_eq!(err["code"], "missing.permissions");
+
+    // Ten minutes into the half hour: the event carries the bucket's interval metrics too.
+    t.clock.advance(jiff::SignedDuration::from_mins(10));
+    let (mut ws, _) = tokio_tungstenite::connect_async(uri).await.unwrap();
+    ws.send(Message::text(r#"{"message":"ping"}"#)).await.unwrap();
+    let (mut event, mut heartbeat, mut pong) = (None, None, None);
+    while event.is_none() || heartbeat.is_none() || pong.is_none() {
+        let msg = tokio::time::timeout(Duration::from_secs(5), ws.next()).await.unwrap().unwrap().unwrap();
+        let Message::Text(text) = msg else { continue };
+        let v: Value = serde_json::from_str(text.as_str()).unwrap();
+        match v["eventBody"]["message"].as_str() {
+            Some("WebSocket Heartbeat") => heartbeat = Some(v),
+            Some("pong") => pong = Some(v),
+            // A media group's event (the users group has no interval metrics).
+            _ if v["eventBody"]["group"]["mediaType"].is_string() => event = Some(v),
+            _ => {}
+        }
+    }
+    assert_eq!(
+        heartbeat.unwrap(),
+        json!({"topicName":"channel.metadata","eventBody":{"message":"WebSocket Heartbeat"}})
+    );
+    assert_eq!(pong.unwrap(), json!({"topicName":"channel.metadata","eventBody":{"message":"pong"}}));
+    let event = event.unwrap();
+    assert_eq!(keys(&event), ["eventBody", "topicName", "version"]);
+    assert_eq!(event["version"], "2");
+    assert_eq!(event["topicName"], format!("v2.analytics.queues.{queue}.observations"));
+    assert_eq!(keys(&event["eventBody"]), ["data", "group"]);
+    assert_eq!(event["eventBody"]["group"]["queueId"], queue.as_str());
+    let data = &event["eventBody"]["data"][0];
+    assert_eq!(keys(data), ["interval", "metrics"]);
+    let (from, to) = data["interval"].as_str().unwrap().split_once('/').unwrap();
+    assert_eq!(from, to, "instantaneous metrics have a zero-width interval");
+    let metric_keys = ["metric", "qualifier", "stats"];
+    for m in data["metrics"].as_array().unwrap() {
+        assert!(keys(m).iter().all(|k| metric_keys.contains(k)), "{m}");
+        assert!(m["metric"].as_str().unwrap().starts_with('o'), "instantaneous metrics only: {m}");
+    }
+    // The current half-hour bucket: nOffered and oServiceLevel (ratio, numerator, denominator, target).
+    let bucket = &event["eventBody"]["data"][1];
+    assert_eq!(keys(bucket), ["interval", "metrics"]);
+    assert_eq!(bucket["interval"], "2026-11-25T10:30:00.000Z/2026-11-25T11:00:00.000Z");
+    let names: Vec<&str> =
+        bucket["metrics"].as_array().unwrap().iter().map(|m| m["metric"].as_str().unwrap()).collect();
+    assert!(
+        names.iter().all(|n| ["nOffered", "oServiceLevel"].contains(n)) && names.contains(&"nOffered"),
+        "{names:?}"
+    );
+    for m in bucket["metrics"].as_array().unwrap() {
+        if m["metric"] == "oServiceLevel" {
+            assert_eq!(keys(&m["stats"]), ["denominator", "numerator", "ratio", "target"]);
+        }
+    }
+}
+
+/// With scope enforcement on, a user token needs the `notifications` scope to open a channel
+/// and to subscribe; client credentials are not limited by scopes.
+#[tokio::test]
+async fn channels_need_the_notifications_scope_when_scopes_are_enforced() {
+    let mut org = Org::demo();
+    org.enforce_scopes = true;
+    let t = sim_with(org, None).await;
+    let Some(qtop::sim::org::Persona::User(user)) = t.org.persona("supervisor") else { panic!("supervisor is a user") };
+    let client = t.org.users[user].client.unwrap();
+    let issue = |scopes: &[&str]| {
+        let subject = qtop::sim::authz::Subject::User { user, client };
+        let scopes = scopes.iter().map(|s| s.to_string()).collect();
+        t.sim.shared.tokens.lock().unwrap().issue(subject, scopes, Duration::from_secs(600))
+    };
+    let http = common::http();
+    let open = |token: String| {
+        let req = http.post(t.url("/api/v2/notifications/channels")).bearer_auth(token);
+        async move { req.send().await.unwrap() }
+    };
+    let refused = open(issue(&["analytics"])).await;
+    assert_eq!(refused.status(), 403);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["code"], "not.authorized");
+    assert_eq!(open(issue(&["analytics", "notifications"])).await.status(), 200);
+    assert_eq!(open(t.token("wallboard").await).await.status(), 200, "client credentials: scopes do not apply");
+}
+
+/// 20 channels per user and app, 1 000 topics per channel (error bodies UNCONFIRMED).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channel_and_topic_limits_are_enforced() {
+    let org =
+        Org::from_toml(&LARGE.replace("queues = 1000", "queues = 1001").replace("agents = 10000", "agents = 1000"))
+            .unwrap();
+    let t = sim_with(org, None).await;
+    let token = t.token("wallboard").await;
+    let http = common::http();
+    let mut ids = vec![];
+    for _ in 0..20 {
+        let r = http.post(t.url("/api/v2/notifications/channels")).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        ids.push(r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string());
+    }
+    let r = http.post(t.url("/api/v2/notifications/channels")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 400, "the 21st channel");
+    let topics: Vec<Value> =
+        t.org.queues.iter().map(|q| json!({"id": format!("v2.analytics.queues.{}.observations", q.id)})).collect();
+    assert_eq!(topics.len(), 1001);
+    let subs = t.url(&format!("/api/v2/notifications/channels/{}/subscriptions", ids[0]));
+    let r = http.put(&subs).bearer_auth(&token).json(&topics).send().await.unwrap();
+    assert_eq!(r.status(), 400, "1 001 topics");
+    let r = http.put(&subs).bearer_auth(&token).json(&topics[..1000]).send().await.unwrap();
+    assert_eq!(r.status(), 200, "1 000 topics fit");
+    let r = http.post(&subs).bearer_auth(&token).json(&topics[1000..]).send().await.unwrap();
+    assert_eq!(r.status(), 400, "adding the 1 001st");
+}
+
+/// A socket that goes quiet for longer than the heartbeat watch allows is taken for dead and
+/// replaced; one that keeps its heartbeat is left alone, however quiet the queues are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_socket_is_replaced_and_a_heartbeat_keeps_it() {
+    let mut tuning = tuning();
+    tuning.stream.heartbeat_timeout = Duration::from_millis(600);
+    // The org clock stands still: after the first events nothing changes, only heartbeats speak.
+    for (heartbeat, quiet) in [(Duration::from_millis(200), false), (Duration::from_secs(30), true)] {
+        let t = sim_with(Org::demo(), Some(Timing { heartbeat, ..Default::default() })).await;
+        let mut w = watch_tuned(&t, "wallboard", SourceMode::Stream, tuning.clone());
+        assert!(w.until(WAIT, streaming).await);
+        w.run_for(Duration::from_secs(3)).await;
+        let opened = t.sim.shared.notifications.channels_opened();
+        if quiet {
+            assert!(opened >= 2, "no heartbeat for 600 ms: the socket is replaced ({opened} channels)");
+        } else {
+            assert_eq!(opened, 1, "heartbeats every 200 ms keep the socket");
+        }
+        w.stop().await;
+    }
+}
