@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use qtop::app::App;
 use qtop::budget::BudgetUse;
 use qtop::diagnose::Cause;
-use qtop::event::{Activity, Event, MonitorEvent, QueueInfo};
+use qtop::event::{Activity, Event, LiveSource, MonitorEvent, QueueInfo};
 use qtop::export::metrics::{self, Ages, EXPORTED, Inputs};
 use qtop::genesys::aggregates::TodayNumbers;
 use qtop::genesys::auth::{AuthPhase, AuthStatus, Grant, TokenFacts};
@@ -95,6 +95,7 @@ fn full_app(now: Timestamp) -> App {
     let token = TokenFacts { expires_at: Some(now + jiff::SignedDuration::from_hours(1)), ..Default::default() };
     let auth = AuthStatus { phase: AuthPhase::SignedIn, token: Some(token), ..Default::default() };
     app.update(Event::Monitor(MonitorEvent::Auth(Box::new(auth))));
+    app.update(Event::Monitor(MonitorEvent::Source(LiveSource::Stream)));
     app
 }
 
@@ -116,7 +117,6 @@ fn rendered_names() -> (String, BTreeSet<String>) {
         ages: &ages,
         api: &api,
         budget: BudgetUse { used: 7, allowed: 300 },
-        mode: "poll",
         shard: Some((1, 2)),
         refusals: &refusals,
     });

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use common::{TestSim, start_sim, start_sim_with_faults};
+use qtop::config::SourceMode;
 use qtop::export::{self, Settings};
 use qtop::genesys::aggregates;
 use qtop::genesys::queries;
@@ -21,7 +22,7 @@ fn settings(t: &TestSim) -> Settings {
         timezone: t.org.timezone.clone(),
         selectors: vec![],
         shard: None,
-        mode: export::MODE_POLL,
+        source: SourceMode::Poll,
         tuning: common::watch::tuning(),
     }
 }
@@ -227,5 +228,20 @@ async fn a_tight_rate_limit_is_learned_and_429s_are_counted() {
     let limited: f64 = s.find("qtop_api_rate_limited_total", &[]).iter().sum();
     let counted: f64 = s.find("qtop_api_requests_total", &[("status", "429")]).iter().sum();
     assert!(limited >= 1.0 && limited == counted, "{limited} vs {counted}");
+    e.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streaming_exporter_says_so_and_serves_every_queue() {
+    let t = start_sim().await;
+    let e = start(&t, "wallboard", Settings { source: SourceMode::Stream, ..settings(&t) }).await;
+    let queues = t.org.queues.len();
+    let s = scrape_until(&e, "streamed numbers for every queue", |s| {
+        s.one("qtop_source", &[("mode", "stream")]) == Some(1.0) && s.find("qtop_queue_waiting", &[]).len() == queues
+    })
+    .await;
+    assert!(s.find("qtop_source", &[("mode", "poll")]).is_empty(), "one mode at a time");
+    let channel = [("endpoint", "/api/v2/notifications/channels"), ("method", "POST"), ("status", "200")];
+    assert_eq!(s.one("qtop_api_requests_total", &channel), Some(1.0), "one channel carries the demo org");
     e.stop().await;
 }

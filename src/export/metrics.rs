@@ -17,7 +17,7 @@ use prometheus_client::registry::{Registry, Unit};
 
 use crate::app::App;
 use crate::budget::BudgetUse;
-use crate::event::Activity;
+use crate::event::{Activity, LiveSource};
 use crate::genesys::auth::AuthPhase;
 use crate::genesys::catalog::{self, EndpointId};
 use crate::genesys::client::Outcome;
@@ -74,8 +74,6 @@ pub struct Inputs<'a> {
     /// Requests sent through the client so far: (endpoint, outcome, count).
     pub api: &'a [(EndpointId, Outcome, u64)],
     pub budget: BudgetUse,
-    /// How numbers reach qtop: `poll` (a streaming mode adds its own value).
-    pub mode: &'a str,
     /// `--shard K/N`, when this exporter watches a share of the queues.
     pub shard: Option<(u32, u32)>,
     /// Every 403 answered so far, as diagnosed when it came.
@@ -338,7 +336,18 @@ fn health_series(b: &mut Builder, i: &Inputs) {
         .filter_map(|(source, at)| Some((labels(&[("source", source)]), secs_between(at?, i.now))))
         .collect();
     b.gauges("data_age", "Time since each kind of data last arrived", Some(Unit::Seconds), ages);
-    b.gauges("source", "How numbers reach qtop (mode=poll)", None, vec![(labels(&[("mode", i.mode)]), 1.0)]);
+    // Until the monitor has chosen (the queue list is not in yet) there is no mode to tell.
+    let mode = app.live_source.map(|s| match s {
+        LiveSource::Poll => "poll",
+        LiveSource::Stream => "stream",
+        LiveSource::StreamReconnecting => "stream_reconnecting",
+    });
+    b.gauges(
+        "source",
+        "How live numbers reach qtop: mode=poll, stream, or stream_reconnecting (a socket is down)",
+        None,
+        mode.map(|m| (labels(&[("mode", m)]), 1.0)).into_iter().collect(),
+    );
     let signed_in = matches!(app.auth.phase, AuthPhase::SignedIn);
     b.gauges("signed_in", "1 while qtop holds a working token", None, vec![(vec![], f64::from(u8::from(signed_in)))]);
     b.gauges(

@@ -19,15 +19,12 @@ use tokio::task::JoinSet;
 
 use crate::app::App;
 use crate::auth_tasks;
-use crate::config::Config;
+use crate::config::{Config, SourceMode};
 use crate::event::{Command, Event, MonitorEvent};
 use crate::genesys::auth::Session;
 use crate::genesys::queries::{Selector, Shard};
 use crate::monitor::{Monitor, Tuning};
 use metrics::{Ages, Inputs, Refusals};
-
-/// The data mode label (`qtop_source{mode=…}`); a streaming mode adds its own value.
-pub const MODE_POLL: &str = "poll";
 
 /// What the exporter's monitor watches and how often.
 #[derive(Debug, Clone)]
@@ -38,7 +35,8 @@ pub struct Settings {
     pub timezone: jiff::tz::TimeZone,
     pub selectors: Vec<Selector>,
     pub shard: Option<Shard>,
-    pub mode: &'static str,
+    /// Poll, stream, or let the rate budget decide (`[monitor] source`).
+    pub source: SourceMode,
     pub tuning: Tuning,
 }
 
@@ -51,7 +49,7 @@ impl Settings {
             timezone: config.timezone.clone(),
             selectors: config.queues.clone(),
             shard,
-            mode: MODE_POLL,
+            source: config.live_source,
             tuning: Tuning::default(),
         }
     }
@@ -67,7 +65,6 @@ struct State {
 pub struct Shared {
     state: Mutex<State>,
     session: Arc<Session>,
-    mode: &'static str,
     shard: Option<(u32, u32)>,
 }
 
@@ -93,7 +90,6 @@ impl Shared {
             ages: &st.ages,
             api: &api,
             budget,
-            mode: self.mode,
             shard: self.shard,
             refusals: &st.refusals,
         })
@@ -166,6 +162,7 @@ pub fn start(settings: Settings, session: Arc<Session>, listener: TcpListener) -
         timezone: settings.timezone.clone(),
         selectors,
         events: ev_tx.clone(),
+        source: settings.source,
     };
     let mut app = App::new(settings.org_label.clone(), session.method().grant(), settings.refresh, Timestamp::now());
     app.totals_refresh = settings.totals_refresh;
@@ -175,7 +172,6 @@ pub fn start(settings: Settings, session: Arc<Session>, listener: TcpListener) -
     let shared = Arc::new(Shared {
         state: Mutex::new(State { app, ages: Ages::default(), refusals: Refusals::default() }),
         session: session.clone(),
-        mode: settings.mode,
         shard: settings.shard.map(|s| (s.k, s.n)),
     });
 
