@@ -263,12 +263,26 @@ struct Run<'m> {
     planned_batches: usize,
     /// The notification stream, while live numbers come from it: the queues it carries.
     streaming: Option<(Vec<String>, AbortOnDrop)>,
+    /// `auto` gave streaming up (the API refused the channel, or no socket came up): poll
+    /// until then, and try streaming again after it.
+    stream_refused_until: Option<Instant>,
     /// The source last told to the app.
     source_told: Option<LiveSource>,
 }
 
+/// What the stream task's end says, or never while there is none.
+async fn stream_end(streaming: &mut Option<(Vec<String>, AbortOnDrop)>) -> Option<String> {
+    match streaming {
+        Some((_, task)) => (&mut task.0).await.ok().flatten(),
+        None => std::future::pending().await,
+    }
+}
+
+/// How long `auto` polls after streaming was refused before it tries streaming again.
+const STREAM_RETRY_AFTER: Duration = Duration::from_secs(600);
+
 /// A task that ends when its handle is dropped (the stream must not outlive the monitor).
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+struct AbortOnDrop(tokio::task::JoinHandle<Option<String>>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
@@ -303,6 +317,7 @@ impl Monitor {
             reported: None,
             planned_batches: 0,
             streaming: None,
+            stream_refused_until: None,
             source_told: None,
         };
         // Sign-in and the queue list come first; polling starts when the list is in.
@@ -317,6 +332,7 @@ impl Monitor {
                     Some(Command::Quit) | None => false,
                     Some(cmd) => run.command(cmd).await,
                 },
+                reason = stream_end(&mut run.streaming) => run.stream_ended(reason, Instant::now()).await,
                 Some(done) = run.data.join_next_with_id(), if !run.data.is_empty() => match done {
                     Ok((id, done)) => {
                         run.tasks.remove(&id);
@@ -619,6 +635,7 @@ impl Run<'_> {
         let stream = match self.m.source {
             SourceMode::Poll => false,
             SourceMode::Stream => batches > 0,
+            SourceMode::Auto if self.stream_refused_until.is_some_and(|t| now < t) => false,
             SourceMode::Auto => {
                 let allowed = self.m.session.budget().allowed();
                 let p = budget::plan(allowed, batches, self.m.refresh, batches, self.m.totals_refresh);
@@ -634,6 +651,7 @@ impl Run<'_> {
                     ids.clone(),
                     self.m.events.clone(),
                     self.tuning.stream.clone(),
+                    self.m.source == SourceMode::Auto,
                 ));
                 self.streaming = Some((ids, AbortOnDrop(task)));
                 self.planned_batches = usize::MAX;
@@ -656,10 +674,26 @@ impl Run<'_> {
         true
     }
 
+    /// The stream ended by itself: `auto` could not stream, so poll (within the budget) and
+    /// try streaming again later.
+    async fn stream_ended(&mut self, reason: Option<String>, now: Instant) -> bool {
+        let reason = reason.unwrap_or_else(|| "the notification stream stopped: polling instead".into());
+        tracing::warn!(%reason, retry_in_s = STREAM_RETRY_AFTER.as_secs(), "live numbers by polling");
+        self.stream_refused_until = Some(now + STREAM_RETRY_AFTER);
+        self.pick_source(now).await && self.replan().await
+    }
+
     /// Fit the pollers into the budget; tell the app and the log when the plan changes.
     async fn replan(&mut self) -> bool {
         let allowed = self.m.session.budget().allowed();
         let batches = self.batches.len();
+        // A limit learned after the list came in may change what `auto` should do.
+        if self.m.source == SourceMode::Auto
+            && self.plan.as_ref().is_some_and(|p| p.allowed != allowed)
+            && !self.pick_source(Instant::now()).await
+        {
+            return false;
+        }
         if self.plan.as_ref().is_some_and(|p| p.allowed == allowed) && !self.batches_changed(batches) {
             return true;
         }

@@ -25,9 +25,9 @@ use crate::budget::Priority;
 use crate::event::{Activity, Event, LiveSource, MonitorEvent};
 use crate::genesys::auth::Session;
 use crate::genesys::client::ApiError;
-use crate::genesys::models::{ObservationResponse, ObservationResult};
+use crate::genesys::models::ObservationResult;
 use crate::genesys::notifications::{self as notif, MAX_CHANNELS, SocketMessage, TOPICS_PER_CHANNEL};
-use crate::genesys::queries::{self, OBSERVATION_BATCH};
+use crate::genesys::queries::{self, OBSERVATION_BATCH, QueueNumbers};
 
 #[derive(Debug, Clone)]
 pub struct StreamTuning {
@@ -55,17 +55,46 @@ impl Default for StreamTuning {
 }
 
 enum Update {
-    Group(ObservationResult),
+    /// One queue's numbers for one media type (or its users group), read off an event.
+    Group(Part),
     /// A resync answer for these queues: it replaces what the events said of them.
-    Resync(Vec<String>, ObservationResponse),
+    Resync(Vec<String>, Vec<Part>),
     Up(usize, bool),
     Failed(Activity, ApiError),
     /// This queue's topic was refused: the stream carries nothing for it.
     Refused(String),
 }
 
-/// Stream `queue_ids` until the task is dropped.
-pub async fn run(session: Arc<Session>, queue_ids: Vec<String>, events: mpsc::Sender<Event>, tuning: StreamTuning) {
+/// Attempts a lane makes to bring its first socket up before `auto` gives streaming up.
+pub const FIRST_CONNECT_TRIES: u32 = 3;
+
+/// A result folded into numbers as soon as it is read: a thousand queues' events a second
+/// are kept as a few hundred bytes each, not as the JSON-shaped results they came in.
+struct Part {
+    queue: String,
+    media: Option<String>,
+    numbers: QueueNumbers,
+}
+
+impl Part {
+    fn of(r: &ObservationResult) -> Option<Part> {
+        let mut numbers = QueueNumbers::default();
+        queries::fold_result(&mut numbers, r);
+        Some(Part { queue: r.group.get("queueId")?.clone(), media: r.group.get("mediaType").cloned(), numbers })
+    }
+}
+
+/// Stream `queue_ids` until the task is dropped. With `may_give_up` (source `auto`), a lane
+/// that cannot bring its first socket up — the API refuses the channel (no `notifications`
+/// scope, the channel limit), or the socket never connects (a proxy without WebSockets) —
+/// ends the stream with the reason, so the monitor can poll instead of showing nothing.
+pub async fn run(
+    session: Arc<Session>,
+    queue_ids: Vec<String>,
+    events: mpsc::Sender<Event>,
+    tuning: StreamTuning,
+    may_give_up: bool,
+) -> Option<String> {
     let (tx, mut rx) = mpsc::channel::<Update>(1024);
     let mut lanes = JoinSet::new();
     let chunks: Vec<Vec<String>> = queue_ids.chunks(TOPICS_PER_CHANNEL).map(<[String]>::to_vec).collect();
@@ -77,14 +106,14 @@ pub async fn run(session: Arc<Session>, queue_ids: Vec<String>, events: mpsc::Se
         );
     }
     for (i, ids) in chunks.into_iter().take(MAX_CHANNELS).enumerate() {
-        lanes.spawn(lane(i, session.clone(), ids, tx.clone(), tuning.clone()));
+        lanes.spawn(lane(i, session.clone(), ids, tx.clone(), tuning.clone(), may_give_up));
     }
     drop(tx);
     let send = |ev: MonitorEvent| {
         let events = events.clone();
         async move { events.send(Event::Monitor(ev)).await.is_ok() }
     };
-    let mut groups: HashMap<String, BTreeMap<Option<String>, ObservationResult>> = HashMap::new();
+    let mut groups: HashMap<String, BTreeMap<Option<String>, QueueNumbers>> = HashMap::new();
     let mut dirty: BTreeSet<String> = BTreeSet::new();
     let mut up: HashMap<usize, bool> = HashMap::new();
     // What a whole batch carries: the streamed queues whose topics were not refused.
@@ -94,22 +123,21 @@ pub async fn run(session: Arc<Session>, queue_ids: Vec<String>, events: mpsc::Se
     flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
+            Some(Ok(Some(reason))) = lanes.join_next(), if !lanes.is_empty() => return Some(reason),
             u = rx.recv() => match u {
-                None => return,
-                Some(Update::Group(r)) => {
-                    let Some(q) = r.group.get("queueId").cloned() else { continue };
-                    let media = r.group.get("mediaType").cloned();
-                    groups.entry(q.clone()).or_default().insert(media, r);
-                    dirty.insert(q);
+                None => return None,
+                Some(Update::Group(p)) => {
+                    if !dirty.contains(&p.queue) {
+                        dirty.insert(p.queue.clone());
+                    }
+                    groups.entry(p.queue).or_default().insert(p.media, p.numbers);
                 }
-                Some(Update::Resync(ids, resp)) => {
+                Some(Update::Resync(ids, parts)) => {
                     for q in &ids {
                         groups.remove(q);
                     }
-                    for r in resp.results {
-                        let Some(q) = r.group.get("queueId").cloned() else { continue };
-                        let media = r.group.get("mediaType").cloned();
-                        groups.entry(q).or_default().insert(media, r);
+                    for p in parts {
+                        groups.entry(p.queue).or_default().insert(p.media, p.numbers);
                     }
                     dirty.extend(ids);
                 }
@@ -119,14 +147,14 @@ pub async fn run(session: Arc<Session>, queue_ids: Vec<String>, events: mpsc::Se
                     if shown != Some(now) {
                         shown = Some(now);
                         if !send(MonitorEvent::Source(now)).await {
-                            return;
+                            return None;
                         }
                     }
                 }
                 Some(Update::Refused(q)) => carried.retain(|c| *c != q),
                 Some(Update::Failed(activity, e)) => {
                     if !send(MonitorEvent::Failed { activity, error: Box::new(e), at: Timestamp::now() }).await {
-                        return;
+                        return None;
                     }
                 }
             },
@@ -147,10 +175,17 @@ pub async fn run(session: Arc<Session>, queue_ids: Vec<String>, events: mpsc::Se
                 if ids.is_empty() {
                     continue;
                 }
-                let results = ids.iter().filter_map(|q| groups.get(q)).flat_map(|g| g.values().cloned()).collect();
-                let numbers = queries::parse_observations(&ObservationResponse { system_to_organization_mappings: None, results });
+                let numbers = ids
+                    .iter()
+                    .filter_map(|q| {
+                        let parts = groups.get(q)?;
+                        let mut n = QueueNumbers::default();
+                        parts.values().for_each(|p| n.merge(p));
+                        Some((q.clone(), n))
+                    })
+                    .collect();
                 if !send(MonitorEvent::Observations { queue_ids: ids, numbers, at: Timestamp::now() }).await {
-                    return;
+                    return None;
                 }
             }
         }
@@ -164,15 +199,26 @@ struct Open {
     rollover_at: Instant,
 }
 
-async fn lane(i: usize, session: Arc<Session>, ids: Vec<String>, tx: mpsc::Sender<Update>, tuning: StreamTuning) {
+/// Ends only when giving up is allowed and the first socket cannot be had: the reason.
+async fn lane(
+    i: usize,
+    session: Arc<Session>,
+    ids: Vec<String>,
+    tx: mpsc::Sender<Update>,
+    tuning: StreamTuning,
+    may_give_up: bool,
+) -> Option<String> {
     let mut backoff = Backoff::new(tuning.backoff_base, tuning.backoff_cap);
+    let mut ever_up = false;
+    let mut tries = 0;
     // Each refused queue is logged once, not again on every reconnect.
     let mut refused: HashSet<String> = HashSet::new();
     loop {
         let retry_after = match open(&session, &ids, &tx, &tuning, &mut refused).await {
             Ok(mut conn) => {
+                ever_up = true;
                 if tx.send(Update::Up(i, true)).await.is_err() {
-                    return;
+                    return None;
                 }
                 resync(&session, &ids, &tx).await;
                 let heard = read(&session, &ids, &tx, &tuning, &mut refused, &mut conn).await;
@@ -185,15 +231,21 @@ async fn lane(i: usize, session: Arc<Session>, ids: Vec<String>, tx: mpsc::Sende
                 None
             }
             Err(e) => {
+                tries += 1;
                 let after = e.retry_after();
+                let give_up = may_give_up && !ever_up && (!e.worth_retrying() || tries >= FIRST_CONNECT_TRIES);
+                let reason = give_up.then(|| format!("streaming unavailable ({}): polling instead", e.summary()));
                 if tx.send(Update::Failed(Activity::Observations, e)).await.is_err() {
-                    return;
+                    return None;
+                }
+                if reason.is_some() {
+                    return reason;
                 }
                 after
             }
         };
         if tx.send(Update::Up(i, false)).await.is_err() {
-            return;
+            return None;
         }
         let wait = backoff.fail(retry_after, &mut rand::rng());
         tracing::info!(lane = i, wait_ms = wait.as_millis() as u64, "notification socket down; reconnecting");
@@ -226,7 +278,8 @@ async fn read(
                 };
                 heard = true;
                 if let SocketMessage::Observation(r) = notif::parse_message(text.as_str())
-                    && tx.send(Update::Group(r)).await.is_err()
+                    && let Some(part) = Part::of(&r)
+                    && tx.send(Update::Group(part)).await.is_err()
                 {
                     return heard;
                 }
@@ -294,7 +347,7 @@ fn socket_error(channel: &str, detail: String) -> ApiError {
 async fn resync(session: &Session, ids: &[String], tx: &mpsc::Sender<Update>) {
     for batch in ids.chunks(OBSERVATION_BATCH) {
         let update = match queries::observe_as(session, batch, Priority::Poll).await {
-            Ok((resp, _)) => Update::Resync(batch.to_vec(), resp),
+            Ok((resp, _)) => Update::Resync(batch.to_vec(), resp.results.iter().filter_map(Part::of).collect()),
             Err(e) => Update::Failed(Activity::Observations, e),
         };
         if tx.send(update).await.is_err() {

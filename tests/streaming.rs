@@ -380,3 +380,44 @@ async fn a_silent_socket_is_replaced_and_a_heartbeat_keeps_it() {
         w.stop().await;
     }
 }
+
+/// `auto` must not leave the table empty when the API will not stream: the 21st channel is
+/// refused (another tool holds the client's 20), so qtop polls within the budget instead,
+/// and the refusal is in the error log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_polls_when_the_api_refuses_a_channel() {
+    let mut org = Org::demo();
+    // A tight budget: polling every second would not fit, so auto wants to stream.
+    org.rate_limit_per_minute = 20;
+    let t = sim_with(org, None).await;
+    let token = t.token("wallboard").await;
+    for _ in 0..20 {
+        let r = common::http().post(t.url("/api/v2/notifications/channels")).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let mut w = watch(&t, "wallboard", SourceMode::Auto);
+    let visible = t.org.queues.len();
+    assert!(
+        w.until(WAIT, |a| refused_channel(a) && a.live_source == Some(LiveSource::Poll) && with_numbers(a) == visible)
+            .await,
+        "source {:?}, {} of {visible} queues with numbers, errors {:?}",
+        w.app.live_source,
+        with_numbers(&w.app),
+        w.app.errors.iter().map(|e| e.diagnosis.summary.clone()).collect::<Vec<_>>()
+    );
+    assert!(
+        w.app
+            .errors
+            .iter()
+            .any(|e| e.status() == Some(400) && e.error.as_ref().is_some_and(|x| x.summary().contains("channel"))),
+        "the refused channel is logged: {:?}",
+        w.app.errors.iter().map(|e| e.diagnosis.summary.clone()).collect::<Vec<_>>()
+    );
+    assert_eq!(t.sim.shared.notifications.channels_opened(), 20, "no channel beyond the limit");
+}
+
+fn refused_channel(a: &App) -> bool {
+    a.errors
+        .iter()
+        .any(|e| e.status() == Some(400) && e.error.as_ref().is_some_and(|x| x.summary().contains("channel")))
+}

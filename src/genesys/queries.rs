@@ -8,7 +8,7 @@ use super::auth::Session;
 use super::catalog::EndpointId;
 use super::client::{ApiError, Request, ResponseMeta};
 use super::models::{
-    ObservationQuery, ObservationResponse, QueryFilter, Queue, QueueEntityListing, QueueMember,
+    ObservationQuery, ObservationResponse, ObservationResult, QueryFilter, Queue, QueueEntityListing, QueueMember,
     QueueMemberEntityListing,
 };
 use crate::budget::Priority;
@@ -170,43 +170,73 @@ pub fn parse_observations(resp: &ObservationResponse) -> QueueNumbersById {
     let mut out: BTreeMap<String, QueueNumbers> = BTreeMap::new();
     for result in &resp.results {
         let Some(qid) = result.group.get("queueId") else { continue };
-        let n = out.entry(qid.clone()).or_default();
-        for d in &result.data {
-            let count = d.stats.count.unwrap_or(0);
-            match (d.metric.as_str(), d.qualifier.as_deref()) {
-                ("oWaiting", _) => add(&mut n.waiting, count),
-                ("oInteracting", _) => add(&mut n.interacting, count),
-                ("oAlerting", _) => add(&mut n.alerting, count),
-                ("oOnQueueUsers", _) => add(&mut n.on_queue, count),
-                ("oOffQueueUsers", _) => add(&mut n.off_queue, count),
-                ("oActiveUsers", _) => add(&mut n.active, count),
-                ("oMemberUsers", _) => add(&mut n.members, count),
-                ("oUserRoutingStatuses", q) => {
-                    // Routing statuses arrive one qualifier per status present; once the
-                    // metric is reported, a status without an entry has no one in it.
-                    n.idle.get_or_insert(0);
-                    n.not_responding.get_or_insert(0);
-                    match q {
-                        Some("IDLE") => add(&mut n.idle, count),
-                        Some("NOT_RESPONDING") => add(&mut n.not_responding, count),
-                        _ => {}
-                    }
-                }
-                ("oLongestWaiting", _) => {
-                    let ms = match d.stats.calculated_metric_value {
-                        Some(v) => Some(v.max(0.0) as u64),
-                        None if count == 0 => Some(0),
-                        None => None,
-                    };
-                    if let Some(ms) = ms {
-                        n.longest_waiting_ms = Some(n.longest_waiting_ms.unwrap_or(0).max(ms));
-                    }
-                }
-                _ => {}
-            }
-        }
+        fold_result(out.entry(qid.clone()).or_default(), result);
     }
     out
+}
+
+/// Add one result (a queue's media type, or its users group) into that queue's numbers.
+pub fn fold_result(n: &mut QueueNumbers, result: &ObservationResult) {
+    for d in &result.data {
+        let count = d.stats.count.unwrap_or(0);
+        match (d.metric.as_str(), d.qualifier.as_deref()) {
+            ("oWaiting", _) => add(&mut n.waiting, count),
+            ("oInteracting", _) => add(&mut n.interacting, count),
+            ("oAlerting", _) => add(&mut n.alerting, count),
+            ("oOnQueueUsers", _) => add(&mut n.on_queue, count),
+            ("oOffQueueUsers", _) => add(&mut n.off_queue, count),
+            ("oActiveUsers", _) => add(&mut n.active, count),
+            ("oMemberUsers", _) => add(&mut n.members, count),
+            ("oUserRoutingStatuses", q) => {
+                // Routing statuses arrive one qualifier per status present; once the
+                // metric is reported, a status without an entry has no one in it.
+                n.idle.get_or_insert(0);
+                n.not_responding.get_or_insert(0);
+                match q {
+                    Some("IDLE") => add(&mut n.idle, count),
+                    Some("NOT_RESPONDING") => add(&mut n.not_responding, count),
+                    _ => {}
+                }
+            }
+            ("oLongestWaiting", _) => {
+                let ms = match d.stats.calculated_metric_value {
+                    Some(v) => Some(v.max(0.0) as u64),
+                    None if count == 0 => Some(0),
+                    None => None,
+                };
+                if let Some(ms) = ms {
+                    n.longest_waiting_ms = Some(n.longest_waiting_ms.unwrap_or(0).max(ms));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl QueueNumbers {
+    /// Add another part of the same queue (another media type): counts add up, the longest
+    /// wait is the larger — as [`parse_observations`] folds a whole answer.
+    pub fn merge(&mut self, other: &QueueNumbers) {
+        let counts = [
+            (&mut self.waiting, other.waiting),
+            (&mut self.interacting, other.interacting),
+            (&mut self.alerting, other.alerting),
+            (&mut self.on_queue, other.on_queue),
+            (&mut self.idle, other.idle),
+            (&mut self.off_queue, other.off_queue),
+            (&mut self.not_responding, other.not_responding),
+            (&mut self.active, other.active),
+            (&mut self.members, other.members),
+        ];
+        for (slot, n) in counts {
+            if let Some(n) = n {
+                add(slot, i64::from(n));
+            }
+        }
+        if let Some(ms) = other.longest_waiting_ms {
+            self.longest_waiting_ms = Some(self.longest_waiting_ms.unwrap_or(0).max(ms));
+        }
+    }
 }
 
 /// A queue selector from config or `--queues`: an id, an exact name, or a glob — or a
@@ -366,6 +396,15 @@ mod tests {
         assert_eq!(a.interacting, None, "not reported: unknown, not zero");
         let b = &n["b"];
         assert_eq!((b.waiting, b.longest_waiting_ms, b.idle), (Some(0), Some(0), None));
+
+        // The stream folds each result alone and merges the parts later: the same numbers.
+        let mut merged: QueueNumbersById = BTreeMap::new();
+        for result in &r.results {
+            let mut part = QueueNumbers::default();
+            fold_result(&mut part, result);
+            merged.entry(result.group["queueId"].clone()).or_default().merge(&part);
+        }
+        assert_eq!(merged, n);
     }
 
     #[test]
