@@ -266,6 +266,8 @@ struct Run<'m> {
     /// `auto` gave streaming up (the API refused the channel, or no socket came up): poll
     /// until then, and try streaming again after it.
     stream_refused_until: Option<Instant>,
+    /// The rate limit `auto` last chose between polling and streaming for.
+    source_chosen_for: Option<u32>,
     /// The source last told to the app.
     source_told: Option<LiveSource>,
 }
@@ -318,6 +320,7 @@ impl Monitor {
             planned_batches: 0,
             streaming: None,
             stream_refused_until: None,
+            source_chosen_for: None,
             source_told: None,
         };
         // Sign-in and the queue list come first; polling starts when the list is in.
@@ -638,6 +641,7 @@ impl Run<'_> {
             SourceMode::Auto if self.stream_refused_until.is_some_and(|t| now < t) => false,
             SourceMode::Auto => {
                 let allowed = self.m.session.budget().allowed();
+                self.source_chosen_for = Some(allowed);
                 let p = budget::plan(allowed, batches, self.m.refresh, batches, self.m.totals_refresh);
                 batches > 0 && p.live_every > self.m.refresh
             }
@@ -687,9 +691,10 @@ impl Run<'_> {
     async fn replan(&mut self) -> bool {
         let allowed = self.m.session.budget().allowed();
         let batches = self.batches.len();
-        // A limit learned after the list came in may change what `auto` should do.
+        // A limit learned after `auto` chose (the first answers teach it) may change the choice.
         if self.m.source == SourceMode::Auto
-            && self.plan.as_ref().is_some_and(|p| p.allowed != allowed)
+            && !self.batches.is_empty()
+            && self.source_chosen_for.is_some_and(|a| a != allowed)
             && !self.pick_source(Instant::now()).await
         {
             return false;

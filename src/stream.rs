@@ -123,7 +123,16 @@ pub async fn run(
     flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            Some(Ok(Some(reason))) = lanes.join_next(), if !lanes.is_empty() => return Some(reason),
+            Some(Ok(Some(reason))) = lanes.join_next(), if !lanes.is_empty() => {
+                // The refusal that made the lane give up is still queued: it must reach the
+                // error log, or the switch to polling would go unexplained.
+                while let Ok(u) = rx.try_recv() {
+                    if let Update::Failed(activity, e) = u {
+                        send(MonitorEvent::Failed { activity, error: Box::new(e), at: Timestamp::now() }).await;
+                    }
+                }
+                return Some(reason);
+            }
             u = rx.recv() => match u {
                 None => return None,
                 Some(Update::Group(p)) => {
