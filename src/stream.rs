@@ -1,11 +1,11 @@
 //! Live numbers from the Notifications API instead of polling: one channel per 1 000 queues
 //! (at most 20), each subscribed to its queues' observation topics.
 //!
-//! Each channel runs as a lane: open, subscribe, connect, then one observations query (so
-//! the table is right at once, and again after every reconnect), then read events. No
-//! message for `heartbeat_timeout` means the socket is dead: reconnect with backoff. Before
-//! the channel expires a new one is opened, subscribed and connected, and only then is the
-//! old one dropped, so events never stop. Events from all lanes are folded into per-queue
+//! Each channel runs as a lane: open, subscribe, connect, then one observations query once the
+//! socket proves alive (so the table is right at once, and again after every reconnect), then
+//! read events. No message for `heartbeat_timeout` means the socket is dead: reconnect with
+//! backoff. Before the channel expires a new one is opened, subscribed and connected, and only
+//! then is the old one dropped, so events never stop. Events from all lanes are folded into per-queue
 //! groups and sent to the app as the poller's `MonitorEvent::Observations`, at most once per
 //! `coalesce`.
 
@@ -64,6 +64,9 @@ enum Update {
     /// This queue's topic was refused: the stream carries nothing for it.
     Refused(String),
 }
+
+/// How long a new socket must stay open (if it says nothing) before the resync query.
+const RESYNC_GRACE: Duration = Duration::from_secs(2);
 
 /// Attempts a lane makes to bring its first socket up before `auto` gives streaming up.
 pub const FIRST_CONNECT_TRIES: u32 = 3;
@@ -229,7 +232,6 @@ async fn lane(
                 if tx.send(Update::Up(i, true)).await.is_err() {
                     return None;
                 }
-                resync(&session, &ids, &tx).await;
                 let heard = read(&session, &ids, &tx, &tuning, &mut refused, &mut conn).await;
                 let _ = conn.socket.close(None).await;
                 // Only a socket that carried something counts as a recovery: one closed as
@@ -273,8 +275,16 @@ async fn read(
     conn: &mut Open,
 ) -> bool {
     let mut heard = false;
+    // The resync waits for the socket to prove itself (its first message, or a moment
+    // without closing): a socket dropped as it opens must not cost a query per 100 queues
+    // on every try.
+    let mut resync_at = Some(Instant::now() + RESYNC_GRACE);
     loop {
         tokio::select! {
+            _ = tokio::time::sleep_until(resync_at.unwrap_or_else(Instant::now)), if resync_at.is_some() => {
+                resync_at = None;
+                resync(session, ids, tx).await;
+            }
             msg = tokio::time::timeout(tuning.heartbeat_timeout, conn.socket.next()) => {
                 let text = match msg {
                     Err(_) => {
@@ -286,6 +296,9 @@ async fn read(
                     Ok(Some(Ok(_))) => continue,
                 };
                 heard = true;
+                if resync_at.take().is_some() {
+                    resync(session, ids, tx).await;
+                }
                 if let SocketMessage::Observation(r) = notif::parse_message(text.as_str())
                     && let Some(part) = Part::of(&r)
                     && tx.send(Update::Group(part)).await.is_err()

@@ -190,8 +190,17 @@ async fn dropped_notification_sockets_stay_down_for_the_fault_then_stream_again(
     let mut tuning = watch::tuning();
     tuning.stream.backoff_base = Duration::from_millis(100);
     tuning.stream.backoff_cap = Duration::from_millis(400);
+    let session = t.session("wallboard");
+    let observations = || {
+        let stats = session.client().stats().snapshot();
+        stats
+            .iter()
+            .filter(|(e, ..)| *e == qtop::genesys::catalog::EndpointId::QueueObservations)
+            .map(|s| s.2)
+            .sum::<u64>()
+    };
     let mut w = Watch::start_source(
-        t.session("wallboard"),
+        session.clone(),
         t.org.timezone.clone(),
         REFRESH,
         REFRESH * 3,
@@ -201,13 +210,19 @@ async fn dropped_notification_sockets_stay_down_for_the_fault_then_stream_again(
     let streaming = |a: &App| a.live_source == Some(LiveSource::Stream);
     assert!(w.until(RECOVER, |a| streaming(a) && fresh(a)).await, "{:?}", w.app.live_source);
     let opened = t.sim.shared.notifications.channels_opened();
-    fault_on(&t, json!({"fault": "socket-drop", "for": "2s"})).await;
+    let queried = observations();
+    // Counted over 2 s of a 3-s fault, so no socket can have come back inside the window.
+    fault_on(&t, json!({"fault": "socket-drop", "for": "3s"})).await;
     assert!(w.until(RECOVER, |a| a.live_source == Some(LiveSource::StreamReconnecting)).await);
     // While the fault lasts every new socket is closed at once: each try backs off further
     // (100, 200, 400 ms, …), it does not reopen and resync as fast as it can.
     w.run_for(Duration::from_secs(2)).await;
     let tries = t.sim.shared.notifications.channels_opened() - opened;
     assert!((2..=10).contains(&tries), "{tries} channels opened during 2 s of dropped sockets");
+    // A socket closed as it opens proved nothing: no resync query is spent on it (one may
+    // still be the first socket's, answered after the count was taken; each try used to cost one).
+    let spent = observations() - queried;
+    assert!(spent <= 1, "{spent} observation queries for {tries} sockets that never carried anything");
     // After it the stream is back.
     assert!(w.until(RECOVER, streaming).await, "{:?}", w.app.live_source);
     w.stop().await;
