@@ -5,6 +5,7 @@
 //! changes when one changes meaning or goes away.
 
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -16,6 +17,7 @@ use crate::genesys::auth::Session;
 use crate::genesys::client::ApiError;
 use crate::genesys::queries::{self, OBSERVATION_BATCH, QueueNumbersById, Selector};
 use crate::monitor::queue_info;
+use crate::ui::format;
 
 /// Bumped when a field changes meaning or is removed (never for an added field).
 pub const VERSION: u32 = 1;
@@ -229,17 +231,14 @@ fn table(s: &Snapshot) -> String {
     let o = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(dash);
     let mut rows: Vec<Vec<String>> = vec![head.iter().map(|h| h.to_string()).collect()];
     for q in &s.queues {
-        let secs = |v: Option<f64>| {
-            v.map(|v| {
-                let v = v.round() as u64;
-                format!("{:02}:{:02}", v / 60, v % 60)
-            })
-            .unwrap_or_else(dash)
+        // The screen's formats: the longest wait as a clock, ASA as a span (`1h04m`, not `3895s`).
+        let secs = |v: Option<f64>, f: fn(Duration) -> String| {
+            v.map(|v| f(Duration::from_secs(v.max(0.0).round() as u64))).unwrap_or_else(dash)
         };
         rows.push(vec![
             q.name.clone(),
             o(q.waiting.map(u64::from)),
-            secs(q.longest_wait_seconds),
+            secs(q.longest_wait_seconds, format::clock),
             o(q.interacting.map(u64::from)),
             o(q.alerting.map(u64::from)),
             o(q.on_queue.map(u64::from)),
@@ -247,7 +246,7 @@ fn table(s: &Snapshot) -> String {
             o(q.offered_today),
             o(q.answered_today),
             o(q.abandoned_today),
-            q.asa_seconds.map(|v| format!("{v:.0}s")).unwrap_or_else(dash),
+            secs(q.asa_seconds, format::span),
             q.service_level_today.map(|r| format!("{:.0}", r * 100.0)).unwrap_or_else(dash),
         ]);
     }
