@@ -17,6 +17,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
+use futures::SinkExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
@@ -340,10 +341,14 @@ async fn serve_socket(shared: Arc<Shared>, channel: String, mut ws: WebSocket) {
                     n.forget_expired(now);
                     return close(ws, "channel expired").await;
                 };
+                // A second's events go out as one write, not one flush (and syscall) each.
                 for ev in events {
-                    if ws.send(Message::text(ev.to_string())).await.is_err() {
+                    if ws.feed(Message::text(ev.to_string())).await.is_err() {
                         return;
                     }
+                }
+                if ws.flush().await.is_err() {
+                    return;
                 }
             }
             _ = dropped.recv() => return close(ws, "socket dropped").await,
