@@ -6,6 +6,10 @@
 //! `cargo bench --bench hot_paths -- --test` runs each once (CI smoke).
 
 mod common;
+// The error answers the tests feed the app: the same bodies, one copy.
+#[path = "../tests/common/errors.rs"]
+#[allow(dead_code)]
+mod errors;
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -14,8 +18,8 @@ use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, 
 use qtop::diagnose::{ErrorFacts, Knowledge, diagnose};
 use qtop::genesys::auth::{AuthMethod, Grant, Session};
 use qtop::genesys::catalog::EndpointId;
-use qtop::genesys::client::{ApiError, Client, ClientOptions, ErrorKind, Request};
-use qtop::genesys::models::{ErrorBody, ObservationResponse};
+use qtop::genesys::client::{Client, ClientOptions};
+use qtop::genesys::models::ObservationResponse;
 use qtop::genesys::queries;
 use qtop::genesys::regions;
 use qtop::genesys::secret::Secret;
@@ -68,23 +72,6 @@ fn update(c: &mut Criterion) {
     g.finish();
 }
 
-fn api_error(status: u16, code: &str, message: &str) -> ApiError {
-    ApiError {
-        request: Request::new(EndpointId::QueueObservations).line(),
-        kind: ErrorKind::Api {
-            status,
-            body: Some(Box::new(ErrorBody {
-                code: Some(code.into()),
-                message: Some(message.into()),
-                status: Some(status),
-                ..Default::default()
-            })),
-            raw: String::new(),
-        },
-        meta: None,
-    }
-}
-
 /// From the client's `ApiError` to the `Diagnosis` the error log shows, as the app does it.
 fn diagnosis(c: &mut Criterion) {
     let know = Knowledge {
@@ -95,24 +82,13 @@ fn diagnosis(c: &mut Criterion) {
         ..Default::default()
     };
     let errors = [
+        ("403 missing permission", errors::forbidden()),
         (
-            "403 missing permission",
-            api_error(
-                403,
-                "missing.permissions",
-                "Unable to perform the requested action. You are missing the following permission(s): [analytics:queueObservation:view]",
-            ),
+            "401 bad credentials",
+            errors::api_error(EndpointId::QueueObservations, 401, "bad.credentials", "Invalid login credentials."),
         ),
-        ("401 bad credentials", api_error(401, "bad.credentials", "Invalid login credentials.")),
-        (
-            "429 rate limited",
-            api_error(
-                429,
-                "too.many.requests.retry.after",
-                "Rate limit exceeded the maximum. Retry the request in [42] seconds",
-            ),
-        ),
-        ("503 unavailable", api_error(503, "service.unavailable", "The service is currently unavailable.")),
+        ("429 rate limited", errors::too_many()),
+        ("503 unavailable", errors::unavailable()),
     ];
     let mut g = c.benchmark_group("diagnose");
     for (name, error) in &errors {

@@ -80,12 +80,7 @@ pub async fn run(config: &Config, session: &Session) -> Report {
     let client = session.client();
     let hosts = client.hosts();
     let mut checks = vec![];
-    let mut k = Knowledge {
-        grant: Some(session.method().grant()),
-        client_id: session.method().client_id().map(String::from),
-        login_host: hosts.login.host_str().map(String::from),
-        ..Default::default()
-    };
+    let mut k = Knowledge::of_session(session);
     let report = |checks: Vec<Check>, could_not_run| Report { target: hosts.label.clone(), checks, could_not_run };
 
     let source = config

@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 use crate::app::App;
 use crate::auth_tasks::{self, AuthCommands};
 use crate::config::Config;
+use crate::diagnose::Knowledge;
 use crate::event::{Command, Event};
 use crate::genesys::auth::Session;
 use crate::monitor::Monitor;
@@ -119,8 +120,7 @@ pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> 
     app.totals_refresh = config.totals_refresh;
     app.ascii = config.ascii;
     app.color = config.color;
-    app.knowledge.client_id = session.method().client_id().map(String::from);
-    app.knowledge.login_host = config.hosts.login.host_str().map(String::from);
+    app.knowledge = Knowledge::of_session(&session);
     app.configure(config.ui.clone(), config.timezone.clone());
     if let Ok(size) = terminal.size() {
         app.update(Event::Resize(size.width, size.height));

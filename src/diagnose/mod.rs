@@ -105,6 +105,17 @@ pub struct Knowledge {
 }
 
 impl Knowledge {
+    /// What the session itself tells before the API is asked: the grant, the client and
+    /// where it signs in.
+    pub fn of_session(session: &crate::genesys::auth::Session) -> Knowledge {
+        Knowledge {
+            grant: Some(session.method().grant()),
+            client_id: session.method().client_id().map(String::from),
+            login_host: session.client().hosts().login.host_str().map(String::from),
+            ..Default::default()
+        }
+    }
+
     /// Take in what the API said about the token (tokens/me, users/me, subjects/me, the
     /// OAuth client), keeping what was known before where the API could not say.
     pub fn learn(&mut self, report: &crate::genesys::token::TokenReport) {

@@ -167,8 +167,7 @@ pub fn start(settings: Settings, session: Arc<Session>, listener: TcpListener) -
     let mut app = App::new(settings.org_label.clone(), session.method().grant(), settings.refresh, Timestamp::now());
     app.totals_refresh = settings.totals_refresh;
     app.timezone = settings.timezone.clone();
-    app.knowledge.client_id = session.method().client_id().map(String::from);
-    app.knowledge.login_host = session.client().hosts().login.host_str().map(String::from);
+    app.knowledge = crate::diagnose::Knowledge::of_session(&session);
     let shared = Arc::new(Shared {
         state: Mutex::new(State { app, ages: Ages::default(), refusals: Refusals::default() }),
         session: session.clone(),

@@ -94,13 +94,7 @@ impl Failure {
 }
 
 fn failed(session: &Session, error: ApiError) -> Failure {
-    let knowledge = Knowledge {
-        grant: Some(session.method().grant()),
-        client_id: session.method().client_id().map(String::from),
-        login_host: session.client().hosts().login.host_str().map(String::from),
-        ..Default::default()
-    };
-    let diagnosis = diagnose::diagnose(&ErrorFacts::from_api_error(&error), &knowledge);
+    let diagnosis = diagnose::diagnose(&ErrorFacts::from_api_error(&error), &Knowledge::of_session(session));
     Failure { error, diagnosis }
 }
 

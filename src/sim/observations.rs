@@ -192,20 +192,9 @@ pub async fn queue_observations(
     run().unwrap_or_else(IntoResponse::into_response)
 }
 
-/// Metrics a notification event carries: every observation metric but presences (whose
-/// qualifiers need the query's `systemToOrganizationMappings`).
-pub const EVENT_METRICS: &[&str] = &[
-    "oActiveUsers",
-    "oAlerting",
-    "oInteracting",
-    "oLongestInteracting",
-    "oLongestWaiting",
-    "oMemberUsers",
-    "oOffQueueUsers",
-    "oOnQueueUsers",
-    "oUserRoutingStatuses",
-    "oWaiting",
-];
+/// Presences are left out of notification events: their qualifiers need the query's
+/// `systemToOrganizationMappings`, which an event has no place for.
+const NOT_IN_EVENTS: &str = "oUserPresences";
 
 /// `(mediaType, data[])` per result group of one queue.
 pub type QueueGroups = Vec<(Option<String>, Value)>;
@@ -215,7 +204,8 @@ pub type QueueGroups = Vec<(Option<String>, Value)>;
 /// query answer are computed by the same code from the same engine numbers.
 pub fn queue_groups(e: &Engine, org: &Org, queue_id: &str, skew: Ms) -> QueueGroups {
     let wanted = Wanted { queues: vec![queue_id.to_string()], media: vec![] };
-    let metrics: Vec<String> = EVENT_METRICS.iter().map(|m| m.to_string()).collect();
+    let metrics: Vec<String> =
+        OBSERVATION_METRICS.iter().filter(|m| **m != NOT_IN_EVENTS).map(|m| m.to_string()).collect();
     let view = View { org, visible: &DivScope::All, wanted: &wanted, metrics: &metrics, detail: &[], skew };
     results(e, &view)
         .into_iter()
