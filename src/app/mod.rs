@@ -95,24 +95,15 @@ pub struct Retry {
 }
 
 /// A refusal that may go away (a role or permission taken mid-run): remembered so its end is
-/// noticed and logged.
+/// noticed and logged, and served by the exporter while it lasts.
 #[derive(Debug, Clone)]
-struct Refused {
-    activity: Activity,
-    cause: Cause,
+pub struct Refused {
+    pub activity: Activity,
+    pub cause: Cause,
     summary: String,
     /// The permissions (or scopes) the diagnosis names as missing.
-    missing: Vec<String>,
-    endpoint: crate::genesys::catalog::EndpointId,
-}
-
-/// A refusal in force now (for the exporter's error series and alerts).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal<'a> {
-    pub activity: &'a Activity,
+    pub missing: Vec<String>,
     pub endpoint: crate::genesys::catalog::EndpointId,
-    pub cause: Cause,
-    pub missing: &'a [String],
 }
 
 #[derive(Debug, Clone)]
@@ -614,13 +605,8 @@ impl App {
     }
 
     /// The 403s the API keeps giving, one per kind of data, until that data answers again.
-    pub fn refusals(&self) -> impl Iterator<Item = Refusal<'_>> {
-        self.refused.iter().map(|r| Refusal {
-            activity: &r.activity,
-            endpoint: r.endpoint,
-            cause: r.cause,
-            missing: &r.missing,
-        })
+    pub fn refusals(&self) -> &[Refused] {
+        &self.refused
     }
 
     /// Time left on the token, when known.

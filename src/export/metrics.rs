@@ -298,7 +298,7 @@ fn health_series(b: &mut Builder, i: &Inputs) {
     );
     let mut refused = vec![];
     for r in app.refusals() {
-        for l in refusal_labels(r.activity, r.endpoint, r.cause, r.missing) {
+        for l in refusal_labels(&r.activity, r.endpoint, r.cause, &r.missing) {
             refused.push((l, 1.0));
         }
     }
