@@ -118,6 +118,12 @@ impl RateBudget {
         }
     }
 
+    /// Requests qtop itself sent in the last minute.
+    pub fn ours(&mut self, now: Instant) -> u32 {
+        self.expire(now);
+        self.sent.len() as u32
+    }
+
     /// Requests counted in the last minute: ours, or the server's when it said more.
     pub fn used(&mut self, now: Instant) -> u32 {
         self.expire(now);
@@ -189,8 +195,22 @@ pub enum Priority {
 /// What the header shows: requests in the last minute against the allowed rate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct BudgetUse {
+    /// The server's count when it said more than qtop sent, else qtop's own.
     pub used: u32,
     pub allowed: u32,
+    /// What qtop itself sent: less than `used` when another program spends the same token's
+    /// allowance.
+    pub ours: u32,
+}
+
+impl BudgetUse {
+    /// Requests the server counted for this token that qtop did not send, when they are
+    /// more than a moment's difference in counting (a tenth of the allowance, at least 3).
+    pub fn others(&self) -> Option<u32> {
+        let margin = (self.allowed / 10).max(3);
+        let others = self.used.saturating_sub(self.ours);
+        (others >= margin).then_some(others)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -277,8 +297,9 @@ impl Budget {
 
     pub fn usage(&self) -> BudgetUse {
         let mut s = self.lock();
+        let now = Instant::now();
         let allowed = s.rate.allowed();
-        BudgetUse { used: s.rate.used(Instant::now()), allowed }
+        BudgetUse { used: s.rate.used(now), allowed, ours: s.rate.ours(now) }
     }
 
     /// How many requests had to wait for room so far.
@@ -351,6 +372,17 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn requests_the_server_counted_that_qtop_did_not_send_are_anothers() {
+        let b = Budget::default();
+        b.try_acquire(Priority::Poll, Instant::now()).unwrap();
+        b.observe(RateHeaders { count: 2, allowed: 300, reset_secs: 60 });
+        assert_eq!(b.usage().others(), None, "a request or two counted apart is not another program");
+        b.observe(RateHeaders { count: 290, allowed: 300, reset_secs: 60 });
+        assert_eq!(b.usage(), BudgetUse { used: 290, allowed: 300, ours: 1 });
+        assert_eq!(b.usage().others(), Some(289));
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn polling_leaves_a_reserve_and_a_hold_stops_everyone() {
         let b = Budget::default();
         b.observe(RateHeaders { count: 0, allowed: 20, reset_secs: 60 });
@@ -358,7 +390,7 @@ mod tests {
         let polls = (0..30).filter(|_| b.try_acquire(Priority::Poll, now).is_ok()).count();
         assert_eq!(polls, 18, "polling stops short of the last tenth");
         assert!(b.try_acquire(Priority::Other, now).is_ok(), "the reserve is there for the rest");
-        assert_eq!(b.usage(), BudgetUse { used: 19, allowed: 20 });
+        assert_eq!(b.usage(), BudgetUse { used: 19, allowed: 20, ours: 19 });
         tokio::time::advance(S(62)).await;
         b.hold(S(5));
         assert!(b.try_acquire(Priority::Other, Instant::now()).is_err());

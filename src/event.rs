@@ -98,8 +98,7 @@ pub enum MonitorEvent {
     /// Requests sent with this token in the last minute, against the allowed rate; `resume`
     /// when polling must wait for room (a lower limit was learned, or a 429's hold).
     Budget {
-        used: u32,
-        allowed: u32,
+        usage: crate::budget::BudgetUse,
         resume: Option<Timestamp>,
     },
     /// Where live numbers come from now (polling, or the notification stream).

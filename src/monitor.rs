@@ -18,7 +18,7 @@ use tokio::task::{Id, JoinSet};
 use tokio::time::{Instant, sleep_until};
 
 use crate::backoff::Backoff;
-use crate::budget::{self, Priority};
+use crate::budget::{self, BudgetUse, Priority};
 use crate::config::SourceMode;
 use crate::event::{Activity, Command, Event, LiveSource, MonitorEvent, PollPlan, QueueInfo};
 use crate::genesys::aggregates::{self, TodayById};
@@ -258,7 +258,7 @@ struct Run<'m> {
     lists: JoinSet<(Instant, Result<Listed, ApiError>)>,
     members: JoinSet<MonitorEvent>,
     inspecting: JoinSet<Option<MonitorEvent>>,
-    reported: Option<(u32, u32, Option<i64>)>,
+    reported: Option<(BudgetUse, Option<i64>)>,
     /// The number of batches the current plan was made for.
     planned_batches: usize,
     /// The notification stream, while live numbers come from it: the queues it carries.
@@ -740,13 +740,13 @@ impl Run<'_> {
             let secs = w.as_millis().div_ceil(1000) as u64;
             Timestamp::now().checked_add(Duration::from_secs(secs)).unwrap_or_else(|_| Timestamp::now())
         });
-        let key = (u.used, u.allowed, resume.map(|t| t.as_second()));
+        let key = (u, resume.map(|t| t.as_second()));
         if self.reported == Some(key) {
             return true;
         }
         self.reported = Some(key);
         // The limit may have been learned from a response nobody here saw (sign-in, detail).
-        self.replan().await && self.m.send(MonitorEvent::Budget { used: u.used, allowed: u.allowed, resume }).await
+        self.replan().await && self.m.send(MonitorEvent::Budget { usage: u, resume }).await
     }
 }
 

@@ -116,7 +116,7 @@ fn rendered_names() -> (String, BTreeSet<String>) {
         now,
         ages: &ages,
         api: &api,
-        budget: BudgetUse { used: 7, allowed: 300 },
+        budget: BudgetUse { used: 7, allowed: 300, ours: 7 },
         shard: Some((1, 2)),
         refusals: &refusals,
     });

@@ -11,6 +11,7 @@ use common::errors::{forbidden, too_many, unavailable};
 use common::fixtures;
 use jiff::{SignedDuration, Timestamp};
 use qtop::app::{App, UiSettings, Wall};
+use qtop::budget::BudgetUse;
 use qtop::event::{Activity, Event, LiveSource, MonitorEvent, PollPlan};
 use qtop::genesys::auth::{AuthPhase, AuthStatus, Grant, TokenFacts};
 use qtop::genesys::catalog::EndpointId;
@@ -85,7 +86,7 @@ fn live() -> App {
         short: None,
         note: None,
     })));
-    app.update(ev(MonitorEvent::Budget { used: 62, allowed: 300, resume: None }));
+    app.update(ev(MonitorEvent::Budget { usage: BudgetUse { used: 62, allowed: 300, ours: 62 }, resume: None }));
     app.update(Event::Tick(now + SignedDuration::from_millis(400)));
     app
 }
@@ -118,7 +119,10 @@ fn rate_limited() -> App {
         next: t0() + secs(45),
         rate_limited: true,
     }));
-    app.update(ev(MonitorEvent::Budget { used: 300, allowed: 300, resume: Some(t0() + secs(45)) }));
+    app.update(ev(MonitorEvent::Budget {
+        usage: BudgetUse { used: 300, allowed: 300, ours: 300 },
+        resume: Some(t0() + secs(45)),
+    }));
     app.update(Event::Tick(t0() + secs(3)));
     app
 }
@@ -220,7 +224,7 @@ fn a_stretched_plan_is_named_in_the_header() {
         short: Some("live every 4s, totals 300s".into()),
         note: Some("rate budget 20/min: live numbers every 4s instead of 1s, daily totals every 300s".into()),
     })));
-    app.update(ev(MonitorEvent::Budget { used: 15, allowed: 20, resume: None }));
+    app.update(ev(MonitorEvent::Budget { usage: BudgetUse { used: 15, allowed: 20, ours: 15 }, resume: None }));
     app.update(Event::Tick(t0() + secs(2)));
     let wide = render(&app, 120, 40);
     assert!(wide.contains("15/20") && wide.contains("live every 4s, totals 300s (budget)"), "{wide}");

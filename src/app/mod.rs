@@ -477,9 +477,16 @@ impl App {
             }
             MonitorEvent::Plan(plan) => self.plan = Some(plan),
             MonitorEvent::Source(source) => self.live_source = Some(source),
-            MonitorEvent::Budget { used, allowed, resume } => {
-                self.budget = Some(BudgetUse { used, allowed });
+            MonitorEvent::Budget { usage, resume } => {
+                let shared =
+                    |u: Option<BudgetUse>, r: Option<Timestamp>| r.and(u).and_then(crate::diagnose::shared_budget);
+                let already = shared(self.budget, self.budget_resume).is_some();
+                self.budget = Some(usage);
                 self.budget_resume = resume;
+                // Once when it starts: each budget report while it lasts is not news.
+                if !already && let Some(d) = shared(self.budget, resume) {
+                    self.errors.warn(Activity::Observations, d, self.now);
+                }
             }
             MonitorEvent::Members { queue_id, result, at } => {
                 let outcome = match result {
@@ -755,17 +762,41 @@ mod tests {
         let mut a = app();
         observed(&mut a, "2026-11-25T10:00:00Z");
         a.update(Event::Monitor(MonitorEvent::Budget {
-            used: 33,
-            allowed: 20,
+            usage: BudgetUse { used: 33, allowed: 20, ours: 33 },
             resume: Some(t("2026-11-25T10:00:30Z")),
         }));
         a.update(Event::Tick(t("2026-11-25T10:00:00.5Z")));
         assert_eq!(a.health(), Health::Live);
         a.update(Event::Tick(t("2026-11-25T10:00:02Z")));
         assert_eq!(a.health(), Health::RateLimited { until: t("2026-11-25T10:00:30Z") });
-        a.update(Event::Monitor(MonitorEvent::Budget { used: 12, allowed: 20, resume: None }));
+        a.update(Event::Monitor(MonitorEvent::Budget {
+            usage: BudgetUse { used: 12, allowed: 20, ours: 12 },
+            resume: None,
+        }));
         observed(&mut a, "2026-11-25T10:00:02Z");
         assert_eq!(a.health(), Health::Live);
+        assert!(a.errors.is_empty(), "qtop's own requests filled the budget: nothing to explain");
+    }
+
+    #[test]
+    fn a_budget_spent_by_another_program_is_explained_while_polling_waits() {
+        let mut a = app();
+        observed(&mut a, "2026-11-25T10:00:00Z");
+        let spent = |used, ours, resume: Option<&str>| {
+            Event::Monitor(MonitorEvent::Budget {
+                usage: BudgetUse { used, allowed: 300, ours },
+                resume: resume.map(t),
+            })
+        };
+        a.update(spent(290, 12, None));
+        assert!(a.errors.is_empty(), "room left: nothing waits yet");
+        a.update(spent(299, 13, Some("2026-11-25T10:00:40Z")));
+        a.update(spent(300, 13, Some("2026-11-25T10:00:41Z")));
+        assert_eq!(a.errors.len(), 1, "one entry while it lasts");
+        let e = a.errors.get(0).unwrap();
+        assert_eq!((e.severity, e.diagnosis.cause), (Severity::Warning, Cause::RateLimited));
+        assert!(e.diagnosis.summary.starts_with("another program"), "{}", e.diagnosis.summary);
+        assert!(e.diagnosis.evidence[0].contains("299 of 300") && e.diagnosis.evidence[0].contains("qtop sent 13"));
     }
 
     #[test]

@@ -621,6 +621,23 @@ fn unknown(f: &ErrorFacts) -> Diagnosis {
     )
 }
 
+/// Polling waits for room because the server counts requests for this token that qtop did
+/// not send: another program (or an earlier qtop) spends the same allowance. No request was
+/// refused, so nothing else would say why the numbers slow down.
+pub fn shared_budget(usage: crate::budget::BudgetUse) -> Option<Diagnosis> {
+    let others = usage.others()?;
+    let d = Diagnosis::new(
+        Cause::RateLimited,
+        "another program is spending this token's rate budget: polling waits for room",
+        "qtop waits for the server's window to reset and resumes by itself; the limit is per token, so give the other program its own OAuth client (or slow it down)",
+    )
+    .evidence(format!(
+        "the server counts {} of {} requests in this minute for this token; qtop sent {} ({} are someone else's)",
+        usage.used, usage.allowed, usage.ours, others
+    ));
+    Some(d)
+}
+
 /// A queue the user asked for that the API did not list. The API does not refuse: it leaves
 /// out queues in divisions the token cannot see. `held_in` says where the token holds
 /// `routing:queue:view`, when the token pane could read it ("Home only; not Finance").

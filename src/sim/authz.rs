@@ -236,7 +236,8 @@ pub struct RateLimiter {
     /// The window's length: a minute, as in Genesys Cloud; tests shorten it so a 429's
     /// `Retry-After` is seconds, not a minute.
     pub window: Duration,
-    sliding: HashMap<String, VecDeque<Instant>>,
+    /// Each token's requests in the last minute: when each arrived and whether it was refused.
+    sliding: HashMap<String, VecDeque<(Instant, bool)>>,
     /// Every token together: what one caller sends when its tokens come and go.
     everyone: VecDeque<Instant>,
     stats: LimiterStats,
@@ -297,13 +298,13 @@ impl RateLimiter {
     fn count(&mut self, token: &str, now: Instant, refused: bool) {
         let minute = Duration::from_secs(60);
         if self.sliding.len() > 1_000 {
-            self.sliding.retain(|_, q| q.back().is_some_and(|t| *t + minute > now));
+            self.sliding.retain(|_, q| q.back().is_some_and(|(t, _)| *t + minute > now));
         }
         let q = self.sliding.entry(token.to_string()).or_default();
-        while q.front().is_some_and(|t| *t + minute <= now) {
+        while q.front().is_some_and(|(t, _)| *t + minute <= now) {
             q.pop_front();
         }
-        q.push_back(now);
+        q.push_back((now, refused));
         let n = q.len() as u32;
         while self.everyone.front().is_some_and(|t| *t + minute <= now) {
             self.everyone.pop_front();
@@ -313,6 +314,24 @@ impl RateLimiter {
         self.stats.requests += 1;
         self.stats.refused += u64::from(refused);
         self.stats.max_per_minute = self.stats.max_per_minute.max(n);
+    }
+
+    /// Another program with the same token has just sent `requests` (they count in a window
+    /// that starts now, as the server's would): the explicit hand-off tests use instead of
+    /// racing a second client against qtop's own polling.
+    pub fn spend(&mut self, token: &str, requests: u32) {
+        self.windows.insert(token.to_string(), (Instant::now(), requests));
+    }
+
+    /// When the token's current window ends (its count starts again from zero).
+    pub fn window_end(&self, token: &str) -> Option<Instant> {
+        self.windows.get(token).map(|(start, _)| *start + self.window)
+    }
+
+    /// The token's requests in the last minute, oldest first: when each arrived and whether
+    /// it was answered 429.
+    pub fn arrivals(&self, token: &str) -> Vec<(Instant, bool)> {
+        self.sliding.get(token).map(|q| q.iter().copied().collect()).unwrap_or_default()
     }
 
     pub fn stats(&self) -> LimiterStats {
