@@ -46,6 +46,8 @@ pub enum Activity {
     Members,
     /// Today's totals (conversation aggregates): failing leaves the live columns alone.
     Totals,
+    /// qtop's own fault: a background task panicked.
+    Internal,
 }
 
 #[derive(Debug, Clone)]
@@ -103,6 +105,21 @@ pub enum MonitorEvent {
     },
     /// Where live numbers come from now (polling, or the notification stream).
     Source(LiveSource),
+    /// A background task panicked: `restart_in` when it is started again, `None` when the
+    /// supervisor gave it up.
+    TaskFailed {
+        task: crate::supervise::Task,
+        why: String,
+        /// Panics in a row, each soon after its start (this one included).
+        in_a_row: u32,
+        restart_in: Option<Duration>,
+        at: Timestamp,
+    },
+    /// A task that panicked runs again.
+    TaskRestarted {
+        task: crate::supervise::Task,
+        at: Timestamp,
+    },
     /// Answer to [`Command::FetchMembers`].
     Members {
         queue_id: String,

@@ -20,5 +20,6 @@ pub mod monitor;
 pub mod setup;
 pub mod sim;
 pub mod stream;
+pub mod supervise;
 pub mod tui;
 pub mod ui;

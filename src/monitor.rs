@@ -29,10 +29,12 @@ use crate::genesys::models::Queue;
 use crate::genesys::queries::{self, OBSERVATION_BATCH, QueueNumbersById, Selector};
 use crate::genesys::token;
 use crate::stream::{self, StreamTuning};
+use crate::supervise::Task;
 
 /// How often the queue list is fetched again (new queues, renamed, moved divisions).
 pub const QUEUE_LIST_EVERY: Duration = Duration::from_secs(300);
 
+#[derive(Clone)]
 pub struct Monitor {
     pub session: Arc<Session>,
     pub refresh: Duration,
@@ -240,6 +242,8 @@ struct Listed {
     queues: Vec<QueueInfo>,
     unmatched: Vec<String>,
     batches: Vec<Vec<String>>,
+    /// The last page's answer: its `Date` is the first word qtop hears of the server's clock.
+    meta: Option<ResponseMeta>,
 }
 
 /// The loop's state, so each kind of work is a method rather than one long `select!`.
@@ -272,10 +276,14 @@ struct Run<'m> {
     source_told: Option<LiveSource>,
 }
 
-/// What the stream task's end says, or never while there is none.
-async fn stream_end(streaming: &mut Option<(Vec<String>, AbortOnDrop)>) -> Option<String> {
+/// What the stream task's end says (`Err` with the panic's text), or never while there is none.
+async fn stream_end(streaming: &mut Option<(Vec<String>, AbortOnDrop)>) -> Result<Option<String>, String> {
     match streaming {
-        Some((_, task)) => (&mut task.0).await.ok().flatten(),
+        Some((_, task)) => match (&mut task.0).await {
+            Ok(reason) => Ok(reason),
+            Err(e) if e.is_panic() => Err(crate::supervise::panic_text(&*e.into_panic())),
+            Err(_) => Ok(None),
+        },
         None => std::future::pending().await,
     }
 }
@@ -335,15 +343,20 @@ impl Monitor {
                     Some(Command::Quit) | None => false,
                     Some(cmd) => run.command(cmd).await,
                 },
-                reason = stream_end(&mut run.streaming) => run.stream_ended(reason, Instant::now()).await,
+                end = stream_end(&mut run.streaming) => match end {
+                    Ok(reason) => run.stream_ended(reason, Instant::now()).await,
+                    Err(why) => run.panicked(Task::Stream, why).await && run.stream_ended(None, Instant::now()).await,
+                },
                 Some(done) = run.data.join_next_with_id(), if !run.data.is_empty() => match done {
                     Ok((id, done)) => {
                         run.tasks.remove(&id);
                         run.on_data(done).await
                     }
                     Err(e) => {
-                        run.lost(e.id());
-                        true
+                        let id = e.id();
+                        let why = if e.is_panic() { crate::supervise::panic_text(&*e.into_panic()) } else { "cancelled".into() };
+                        run.lost(id);
+                        run.panicked(Task::Poll, why).await
                     }
                 },
                 Some(done) = run.lists.join_next(), if !run.lists.is_empty() => match done {
@@ -351,7 +364,8 @@ impl Monitor {
                     Err(e) => {
                         tracing::error!(error = %e, "the queue-list task ended without an answer");
                         run.list.in_flight.clear();
-                        true
+                        let why = if e.is_panic() { crate::supervise::panic_text(&*e.into_panic()) } else { "cancelled".into() };
+                        run.panicked(Task::Poll, why).await
                     }
                 },
                 Some(done) = run.members.join_next(), if !run.members.is_empty() => match done {
@@ -375,29 +389,17 @@ impl Monitor {
         background.abort_all();
     }
 
-    fn clone_for_task(&self) -> Monitor {
-        Monitor {
-            session: self.session.clone(),
-            refresh: self.refresh,
-            totals_refresh: self.totals_refresh,
-            timezone: self.timezone.clone(),
-            selectors: self.selectors.clone(),
-            source: self.source,
-            events: self.events.clone(),
-        }
-    }
-
     async fn send(&self, ev: MonitorEvent) -> bool {
         self.events.send(Event::Monitor(ev)).await.is_ok()
     }
 
     /// Fetch and resolve the queue list.
     async fn load_queues(&self) -> Result<Listed, ApiError> {
-        let (all, _meta) = queries::list_queues(&self.session).await?;
+        let (all, meta) = queries::list_queues(&self.session).await?;
         let (picked, unmatched) = queries::select_queues(all, &self.selectors);
         let queues: Vec<QueueInfo> = picked.iter().map(queue_info).collect();
         let batches = queues.chunks(OBSERVATION_BATCH).map(|c| c.iter().map(|q| q.id.clone()).collect()).collect();
-        Ok(Listed { queues, unmatched, batches })
+        Ok(Listed { queues, unmatched, batches, meta })
     }
 }
 
@@ -415,7 +417,7 @@ impl Run<'_> {
         if let [batch] = self.list.due(1, now)[..]
             && self.list.in_flight.insert(batch)
         {
-            let me = self.m.clone_for_task();
+            let me = self.m.clone();
             self.lists.spawn(async move {
                 let sent = Instant::now();
                 (sent, me.load_queues().await)
@@ -465,6 +467,14 @@ impl Run<'_> {
         };
         self.tasks.insert(handle.id(), (activity, batch));
         true
+    }
+
+    /// A task inside the monitor panicked: the monitor starts it again by itself (the next
+    /// round, the next stream); the app logs why.
+    async fn panicked(&mut self, task: Task, why: String) -> bool {
+        tracing::error!(task = task.name(), %why, "task panicked");
+        let at = Timestamp::now();
+        self.m.send(MonitorEvent::TaskFailed { task, why, in_a_row: 1, restart_in: Some(Duration::ZERO), at }).await
     }
 
     /// A data task panicked: free its batch so polling goes on.
@@ -529,21 +539,24 @@ impl Run<'_> {
         self.list.in_flight.clear();
         match result {
             Ok(listed) => {
+                // "Today" is the server's day in the org's time zone: the first totals must
+                // not be asked for this machine's day (the org may be hours away).
+                self.server_clock.learn(listed.meta.as_ref());
                 self.list.answered(sent, now);
                 self.list.next_due = Some(now + self.tuning.relist_every);
                 let first = self.batches.is_empty();
                 self.batches = listed.batches;
                 if first {
+                    // The list's answer has told the server's clock: totals may go at once.
                     self.live.next_due = Some(now);
-                    // The first totals wait for the first observations, so "today" is the
-                    // server's day.
-                    self.totals.next_due = Some(now + self.live.every.min(self.totals.every));
+                    self.totals.next_due = Some(now);
                 }
                 let ev =
                     MonitorEvent::Queues { queues: listed.queues, unmatched: listed.unmatched, at: Timestamp::now() };
                 self.m.send(ev).await && self.pick_source(now).await && self.replan().await
             }
             Err(e) => {
+                self.server_clock.learn(e.meta.as_ref());
                 let activity = activity_of(&e, Activity::QueueList);
                 // Until the first list is in, every failure is retried with backoff (a wall
                 // never gives up); later a refusal waits for the next regular listing.

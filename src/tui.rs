@@ -18,6 +18,7 @@ use crate::diagnose::Knowledge;
 use crate::event::{Command, Event};
 use crate::genesys::auth::Session;
 use crate::monitor::Monitor;
+use crate::supervise::{Restart, Task, supervise, supervise_commanded};
 use crate::ui;
 
 /// Restores the terminal when dropped, whatever way the loop ends.
@@ -35,17 +36,20 @@ fn restore() {
     ratatui::restore();
 }
 
-/// Replace the default panic output (and its backtrace) with a restored terminal and one line.
+/// Replace the default panic output (and its backtrace) with a restored terminal and one
+/// line — for a panic of the screen's own thread, which ends qtop. A background task's panic
+/// is its supervisor's to report and recover from: the screen must stay as it is, so it goes
+/// to the log file only. Call from the thread that runs the screen.
 pub fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
-        restore();
+    let screen = std::thread::current().id();
+    std::panic::set_hook(Box::new(move |info| {
         let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
-        let what = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown cause".into());
+        let what = crate::supervise::panic_text(info.payload());
+        if std::thread::current().id() != screen {
+            tracing::error!("a background task panicked{place}: {what}");
+            return;
+        }
+        restore();
         let _ = writeln!(std::io::stderr(), "qtop: internal error{place}: {what} (please report this)");
     }));
 }
@@ -103,17 +107,31 @@ pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> 
         source: config.live_source,
         events: ev_tx.clone(),
     };
-    tasks.spawn(monitor.run(cmd_rx));
-    tasks.spawn(auth_tasks::keep_alive(session.clone()));
-    tasks.spawn(auth_tasks::report_tokens(session.clone(), ev_tx.clone()));
+    // Every task runs under a supervisor: a panic is shown and the task started again,
+    // never a screen that keeps drawing with nothing behind it.
+    let policy = Restart::default();
+    let events = ev_tx.clone();
+    tasks.spawn(supervise_commanded(Task::Monitor, events, policy.clone(), cmd_rx, move |rx| monitor.clone().run(rx)));
+    let (s, events) = (session.clone(), ev_tx.clone());
+    tasks.spawn(supervise(Task::KeepAlive, ev_tx.clone(), policy.clone(), move || auth_tasks::keep_alive(s.clone())));
+    let s = session.clone();
+    tasks.spawn(supervise(Task::TokenReports, ev_tx.clone(), policy.clone(), move || {
+        auth_tasks::report_tokens(s.clone(), events.clone())
+    }));
     let auth_commands = AuthCommands::new(session.clone(), ev_tx.clone());
-    tasks.spawn(read_input(ev_tx.clone()));
-    tasks.spawn(tick(ev_tx.clone()));
+    let events = ev_tx.clone();
+    tasks.spawn(supervise(Task::Input, ev_tx.clone(), policy.clone(), move || read_input(events.clone())));
+    let events = ev_tx.clone();
+    tasks.spawn(supervise(Task::Clock, ev_tx.clone(), policy, move || tick(events.clone())));
     tasks.spawn(signals(ev_tx.clone()));
     drop(ev_tx);
 
     let mut terminal = ratatui::try_init()?;
     let _guard = TerminalGuard;
+    // After ratatui's own hook, replacing it: that one restores the terminal on a panic of any
+    // thread, which left a supervised task's panic with a live screen in cooked mode (keys
+    // then never arrived).
+    install_panic_hook();
     // A paste arrives as one event, so pasted text can never act as hotkeys.
     let _ = ratatui::crossterm::execute!(std::io::stdout(), EnableBracketedPaste);
     let mut app = App::new(config.hosts.label.clone(), session.method().grant(), config.refresh, Timestamp::now());

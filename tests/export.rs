@@ -24,6 +24,7 @@ fn settings(t: &TestSim) -> Settings {
         shard: None,
         source: SourceMode::Poll,
         tuning: common::watch::tuning(),
+        restart: Default::default(),
     }
 }
 
@@ -165,7 +166,10 @@ async fn a_403_persona_gives_the_labelled_refusal_naming_the_permission() {
     assert_eq!(s.one("qtop_ready", &[]), Some(0.0));
     let (status, body) = get(&e, "/readyz").await;
     assert_eq!(status, 503);
-    assert!(body.starts_with("not ready: no observations yet: 403"), "{body}");
+    assert!(
+        body.starts_with("not ready: no observations yet: Refused: missing permission analytics:queueObservation:view"),
+        "{body}"
+    );
     e.stop().await;
 }
 

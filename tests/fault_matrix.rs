@@ -58,12 +58,13 @@ fn fresh(a: &App) -> bool {
 }
 
 fn reconnecting(a: &App) -> bool {
-    matches!(a.health(), Health::Reconnecting { .. })
+    matches!(a.health(), Health::Retrying { .. })
 }
 
+/// The header's status word while retrying: it names the cause.
 fn why(a: &App) -> String {
     match a.health() {
-        Health::Reconnecting { why, .. } => why,
+        h @ Health::Retrying { .. } => h.word().to_string(),
         other => format!("{other:?}"),
     }
 }
@@ -95,7 +96,7 @@ async fn latency_makes_the_numbers_stale_and_they_come_back() {
     let t = sim().await;
     let mut w = watching(&t, "wallboard").await;
     fault_on(&t, json!({"fault": "latency", "ms": 1500, "path": OBSERVATIONS})).await;
-    assert!(w.until(RECOVER, |a| a.health() == Health::Stale).await, "{:?}", w.app.health());
+    assert!(w.until(RECOVER, |a| matches!(a.health(), Health::Stale { .. })).await, "{:?}", w.app.health());
     assert!(w.app.skipped_ticks > 0, "a slow batch is never asked twice at once");
     assert!(w.app.errors.is_empty(), "slow is not an error: {:?}", w.app.errors.get(0).map(|e| &e.diagnosis.summary));
     faults_off(&t).await;
@@ -117,7 +118,7 @@ async fn a_timeout_is_a_network_problem_retried_with_backoff() {
     assert!(w.until(RECOVER, fresh).await);
     fault_on(&t, json!({"fault": "latency", "ms": 1500, "path": OBSERVATIONS})).await;
     assert!(w.until(RECOVER, reconnecting).await, "{:?}", w.app.health());
-    assert_eq!(why(&w.app), "network problem");
+    assert_eq!(why(&w.app), "Network");
     let (sev, cause, status, _) = entry(&w.app, Activity::Observations).expect("logged");
     assert_eq!((sev, cause, status), (Severity::Error, Cause::Network, None));
     faults_off(&t).await;
@@ -134,9 +135,9 @@ async fn server_errors_back_off_and_count_attempts_then_recover() {
     assert!(w.until(RECOVER, fresh).await);
     fault_on(&t, json!({"fault": "errors", "status": 503, "path": OBSERVATIONS})).await;
     assert!(w.until(RECOVER, reconnecting).await);
-    assert_eq!(why(&w.app), "service unavailable");
+    assert_eq!(why(&w.app), "Server error");
     assert!(
-        w.until(RECOVER, |a| matches!(a.health(), Health::Reconnecting { attempt, .. } if attempt >= 3)).await,
+        w.until(RECOVER, |a| matches!(a.health(), Health::Retrying { attempt, .. } if attempt >= 3)).await,
         "attempts are counted"
     );
     w.run_for(Duration::from_secs(3)).await;
@@ -158,7 +159,7 @@ async fn retry_after_is_honoured_to_the_second() {
     let mut w = watching(&t, "wallboard").await;
     fault_on(&t, json!({"fault": "unavailable", "retry_after": 2, "path": OBSERVATIONS})).await;
     assert!(w.until(RECOVER, reconnecting).await);
-    let Health::Reconnecting { next, .. } = w.app.health() else { unreachable!() };
+    let Health::Retrying { next, .. } = w.app.health() else { unreachable!() };
     let wait = next.duration_since(Timestamp::now()).as_secs_f64();
     assert!((1.0..=2.1).contains(&wait), "retry in {wait}s, Retry-After said 2");
     let asked = hits(&t, FaultKind::Unavailable);
@@ -176,7 +177,7 @@ async fn connection_resets_reconnect() {
     let mut w = watching(&t, "wallboard").await;
     fault_on(&t, json!({"fault": "reset", "path": OBSERVATIONS})).await;
     assert!(w.until(RECOVER, reconnecting).await);
-    assert_eq!(why(&w.app), "network problem");
+    assert_eq!(why(&w.app), "Network");
     assert_eq!(entry(&w.app, Activity::Observations).unwrap().1, Cause::Network);
     faults_off(&t).await;
     assert!(w.until(RECOVER, fresh).await, "{:?}", w.app.health());
@@ -233,7 +234,7 @@ async fn truncated_bodies_are_unreadable_and_retried() {
     let mut w = watching(&t, "wallboard").await;
     fault_on(&t, json!({"fault": "truncate", "path": OBSERVATIONS})).await;
     assert!(w.until(RECOVER, reconnecting).await);
-    assert_eq!(why(&w.app), "unreadable response");
+    assert_eq!(why(&w.app), "Bad answer");
     let (_, cause, status, _) = entry(&w.app, Activity::Observations).unwrap();
     assert_eq!((cause, status), (Cause::Unreadable, Some(200)));
     // The last good numbers stay on screen, marked old.
@@ -267,7 +268,9 @@ async fn a_role_taken_mid_run_refuses_then_access_restored_is_logged() {
     let reports = w.reports;
     fault_on(&t, json!({"fault": "role-removed", "client": "wallboard", "role": "Queue Wallboard"})).await;
     assert!(w.until(RECOVER, |a| matches!(a.health(), Health::Failing(_))).await, "{:?}", w.app.health());
-    assert_eq!(w.app.last_cause.as_deref(), Some("missing permission"));
+    let Health::Failing(problem) = w.app.health() else { unreachable!() };
+    assert_eq!((problem.word(), problem.cause), ("Refused", Cause::MissingPermission));
+    assert!(problem.detail.contains("analytics:queueObservation:view"), "{}", problem.detail);
     let (sev, cause, status, _) = entry(&w.app, Activity::Observations).unwrap();
     assert_eq!((sev, cause, status), (Severity::Error, Cause::MissingPermission, Some(403)));
     assert!(reports_above(&mut w, reports).await, "the token pane is asked again when access changes");
@@ -474,7 +477,11 @@ async fn a_revoked_user_token_asks_the_user_without_stopping_the_screen() {
     assert!(w.until(RECOVER, |a| matches!(a.auth.phase, AuthPhase::AwaitingUser(_))).await, "{:?}", w.app.auth.phase);
     // The screen keeps going: the clock ticks, the old numbers stay and turn stale, the
     // header says why.
-    assert!(w.until(RECOVER, |a| matches!(a.health(), Health::AuthFailed(_))).await, "{:?}", w.app.health());
+    assert!(
+        w.until(RECOVER, |a| matches!(a.health(), Health::Failing(p) if p.cause == Cause::SignInIncomplete)).await,
+        "{:?}",
+        w.app.health()
+    );
     assert!(w.app.queues.iter().all(|r| r.numbers.is_some()), "last good data stays on screen");
     let AuthPhase::AwaitingUser(prompt) = w.app.auth.phase.clone() else { unreachable!() };
     // The supervisor comes back and signs in in the browser.

@@ -172,3 +172,46 @@ async fn the_monitor_polls_totals_for_the_servers_day() {
         assert_matches(&got[&spec.id], &truth(&t, qi), spec.sl_percentage, &spec.name);
     }
 }
+
+/// The first totals must already be the server's day: seen on an org in another time zone,
+/// the table showed the wrong day's totals for one totals period after start. Live numbers are
+/// slowed here so that no observations answer has come back when the first totals go: only
+/// the queue list, the first request, can have told qtop the server's clock.
+#[tokio::test]
+async fn the_first_totals_are_for_the_servers_day_even_before_any_live_numbers() {
+    let t = common::start_sim_with_faults().await;
+    let slow = json!({"fault": "latency", "ms": 3000, "path": "/api/v2/analytics/queues/observations"});
+    let resp = common::http().post(t.url("/sim/faults")).json(&slow).send().await.unwrap();
+    assert_eq!(resp.status(), 201);
+    let (tx, mut rx) = mpsc::channel(256);
+    let (_cmd_tx, cmd_rx) = mpsc::channel(4);
+    let monitor = Monitor {
+        source: qtop::config::SourceMode::Poll,
+        session: t.session("wallboard"),
+        refresh: Duration::from_millis(300),
+        totals_refresh: Duration::from_secs(30),
+        timezone: t.org.timezone.clone(),
+        selectors: vec![],
+        events: tx,
+    };
+    let task = tokio::spawn(monitor.run(cmd_rx));
+    let mut observed_first = false;
+    let got = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match rx.recv().await {
+                Some(Event::Monitor(MonitorEvent::Totals { today, .. })) => return today,
+                Some(Event::Monitor(MonitorEvent::Observations { .. })) => observed_first = true,
+                Some(Event::Monitor(MonitorEvent::Failed { error, .. })) => panic!("{error}"),
+                Some(_) => {}
+                None => panic!("monitor stopped"),
+            }
+        }
+    })
+    .await
+    .expect("totals within 20 s");
+    task.abort();
+    assert!(!observed_first, "the test must send the totals before any live numbers");
+    for (qi, spec) in t.org.queues.iter().enumerate() {
+        assert_matches(&got[&spec.id], &truth(&t, qi), spec.sl_percentage, &spec.name);
+    }
+}

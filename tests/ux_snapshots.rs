@@ -304,8 +304,8 @@ fn a_wall_without_data_says_why_and_that_it_retries() {
         ..Default::default()
     }))));
     let screen = render(&app, 160, 48);
-    assert!(screen.contains("Sign-in failed: 400 invalid_client: authentication failed (retrying)"), "{screen}");
-    assert!(screen.contains("Auth failed"));
+    assert!(screen.contains("Sign-in refused: 400 invalid_client: authentication failed"), "{screen}");
+    assert!(screen.contains("● Sign-in refused"), "the header says it in the same words");
 }
 
 #[test]

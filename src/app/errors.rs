@@ -106,6 +106,20 @@ impl ErrorLog {
         });
     }
 
+    /// qtop's own fault (a task panicked): an error, but no call's answer.
+    pub fn internal(&mut self, diagnosis: Diagnosis, at: Timestamp) {
+        let _ = self.push(ErrorEntry {
+            severity: Severity::Error,
+            activity: Activity::Internal,
+            error: None,
+            diagnosis,
+            raw_pretty: None,
+            count: 1,
+            first_seen: at,
+            last_seen: at,
+        });
+    }
+
     pub fn warn(&mut self, activity: Activity, diagnosis: Diagnosis, at: Timestamp) {
         let _ = self.push(ErrorEntry {
             severity: Severity::Warning,

@@ -18,6 +18,7 @@ use crate::keys::{Component, Keymap};
 mod actions;
 mod errors;
 mod filter;
+mod health;
 mod rows;
 mod settings;
 mod thresholds;
@@ -25,6 +26,7 @@ pub mod token;
 mod view;
 pub use errors::{ERROR_LOG_CAP, ErrorEntry, ErrorLog, Severity};
 pub use filter::Filter;
+pub use health::{Freshness, Health, Problem, word};
 pub use settings::{BigDigits, MAX_VIEWS, Sort, UiSettings, ViewDef, WallSettings};
 pub use thresholds::{Bound, Level, Rule, Thresholds};
 pub use view::{Detail, Frozen, Members, Pane, QueueDetail, UiState, Wall};
@@ -40,6 +42,8 @@ pub struct QueueRow {
     /// Today's totals; `None` until the first answer, or while the API refuses them.
     pub today: Option<TodayNumbers>,
     pub today_at: Option<Timestamp>,
+    /// When the queue list first named this queue: a queue with no numbers yet ages from here.
+    pub listed_at: Timestamp,
 }
 
 impl QueueRow {
@@ -59,30 +63,12 @@ impl QueueRow {
     pub fn age(&self, now: Timestamp) -> Option<Duration> {
         self.observed_at.map(|t| Duration::try_from(now.duration_since(t)).unwrap_or_default())
     }
-}
 
-/// What the header says about the data, each with its reason where there is one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Health {
-    Connecting,
-    Live,
-    /// No fresh numbers for over three refresh intervals, and no error to blame yet.
-    Stale,
-    /// A passing failure: the next try is at `next` (the header counts down to it).
-    Reconnecting {
-        next: Timestamp,
-        attempt: u32,
-        why: String,
-    },
-    /// A 429: nothing is sent with this token until `until`.
-    RateLimited {
-        until: Timestamp,
-    },
-    /// `f`: the screen holds still; [`App::live_health`] says how the data underneath is.
-    Frozen,
-    AuthFailed(String),
-    /// A refusal (403, 400) the API keeps giving: retrying alone will not help.
-    Failing(String),
+    /// How old what the row shows is: its numbers' age, or since it was listed when it has
+    /// none yet.
+    pub fn staleness(&self, now: Timestamp) -> Duration {
+        Duration::try_from(now.duration_since(self.observed_at.unwrap_or(self.listed_at))).unwrap_or_default()
+    }
 }
 
 /// A poller waiting out a backoff or a `Retry-After`.
@@ -92,6 +78,16 @@ pub struct Retry {
     pub attempt: u32,
     pub next: Timestamp,
     pub rate_limited: bool,
+}
+
+/// A background task that panicked: being restarted, or given up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskDown {
+    pub task: crate::supervise::Task,
+    pub why: String,
+    /// When it is started again; `None` once the supervisor gave it up.
+    pub restart_at: Option<Timestamp>,
+    pub failures: u32,
 }
 
 /// A refusal that may go away (a role or permission taken mid-run): remembered so its end is
@@ -121,8 +117,10 @@ pub struct App {
     pub errors: ErrorLog,
     /// What is known about the token, for diagnosing refusals.
     pub knowledge: Knowledge,
-    /// The last poll failed (cleared by the next success).
-    pub last_failure: Option<(Activity, String)>,
+    /// The last failure of the live numbers, the queue list or the sign-in, as the header
+    /// names it (cleared when that data answers).
+    pub last_problem: Option<(Activity, Problem)>,
+    /// When live numbers last arrived for any queue.
     pub last_update: Option<Timestamp>,
     pub skipped_ticks: u64,
     /// The server's last `inin-ratelimit-*` headers (shown when no budget report came yet).
@@ -137,8 +135,8 @@ pub struct App {
     pub live_source: Option<crate::event::LiveSource>,
     /// Pollers waiting to try again (one per activity).
     pub retries: Vec<Retry>,
-    /// The short cause of the last failure of the live numbers or the queue list.
-    pub last_cause: Option<String>,
+    /// Background tasks that panicked and are not running now.
+    pub tasks_down: Vec<TaskDown>,
     refused: Vec<Refused>,
     /// The token pane's state (what the API said about the token, the sign-in prompt).
     pub token: token::TokenPane,
@@ -172,7 +170,7 @@ impl App {
             unmatched: vec![],
             errors: ErrorLog::default(),
             knowledge: Knowledge { grant: Some(grant), ..Default::default() },
-            last_failure: None,
+            last_problem: None,
             last_update: None,
             skipped_ticks: 0,
             rate: None,
@@ -181,7 +179,7 @@ impl App {
             plan: None,
             live_source: None,
             retries: vec![],
-            last_cause: None,
+            tasks_down: vec![],
             refused: vec![],
             token: token::TokenPane::default(),
             ascii: false,
@@ -250,52 +248,100 @@ impl App {
         self.live_health()
     }
 
-    /// How the live data is doing, frozen screen or not.
+    /// How the live data is doing, frozen screen or not. The order is the order of what a
+    /// user must know first: no sign-in, then a hold on every request, then a retry, then
+    /// what the numbers themselves say.
     pub fn live_health(&self) -> Health {
+        // qtop's own fault first: with a task gone, nothing else on screen can be trusted.
+        if let Some(down) = self.stopped_task() {
+            let detail = format!("the {} stopped after {} failures: restart qtop", down.task.label(), down.failures);
+            return Health::Failing(Problem::new(Cause::Internal, detail));
+        }
+        if let Some(down) = self.tasks_down.iter().find(|d| d.restart_at.is_some()) {
+            let problem = Problem::new(Cause::Internal, format!("the {} task failed: {}", down.task.label(), down.why));
+            let next = down.restart_at.unwrap_or(self.now);
+            return Health::Retrying { next, attempt: down.failures, problem };
+        }
+        let fresh = self.freshness();
         if let AuthPhase::Failed(why) = &self.auth.phase {
             // The diagnosis' words when there is one ("client id/secret refused (or wrong
-            // region)"), else the session's.
-            return Health::AuthFailed(self.last_cause.clone().unwrap_or_else(|| why.clone()));
+            // region)", "cannot reach login…: DNS lookup failed"), else the session's.
+            let problem = match &self.last_problem {
+                Some((Activity::SignIn | Activity::QueueList, p)) => p.clone(),
+                _ => Problem::new(Cause::Unknown, why.clone()),
+            };
+            return match self.retry_shown() {
+                Some(r) => Health::Retrying { next: r.next, attempt: r.attempt, problem },
+                None => Health::Failing(problem),
+            };
         }
         // A user token died and only the person can sign in again: say so once the numbers
         // stop (while they still flow, a prompt is just someone pressing `a`).
-        if matches!(self.auth.phase, AuthPhase::AwaitingUser(_)) && self.last_update.is_some() && !self.fresh() {
-            return Health::AuthFailed("sign in again: the sign-in prompt is open".into());
+        if matches!(self.auth.phase, AuthPhase::AwaitingUser(_)) && fresh.observed > 0 && !fresh.all_fresh() {
+            return Health::Failing(Problem::new(Cause::SignInIncomplete, "sign in again: the sign-in prompt is open"));
         }
         if let Some(r) = self.retries.iter().find(|r| r.rate_limited && r.next > self.now) {
             return Health::RateLimited { until: r.next };
         }
-        // Holding back to stay under the limit (a lower one was just learned): not a failure,
-        // and it ends by itself. Worth saying once a planned round is overdue because of it.
+        // Holding back to stay under the limit (a lower one was just learned, or another
+        // program spends the token's budget): not a failure, and it ends by itself. Worth
+        // saying once a planned round is overdue because of it.
         if let Some(until) = self.budget_resume.filter(|u| *u > self.now)
-            && self.last_update.is_none_or(|t| self.since(t) > self.live_every())
+            && fresh.oldest.is_none_or(|age| age > self.live_every())
         {
             return Health::RateLimited { until };
         }
+        let problem = self.last_problem.as_ref().map(|(_, p)| p.clone());
         if let Some(r) = self.retry_shown() {
-            let why = self.last_cause.clone().unwrap_or_default();
-            return Health::Reconnecting { next: r.next, attempt: r.attempt, why };
+            let problem = problem.unwrap_or_else(|| Problem::new(Cause::Unknown, ""));
+            return Health::Retrying { next: r.next, attempt: r.attempt, problem };
         }
-        match (self.last_update, &self.last_failure) {
-            (None, Some((_, why))) => Health::Failing(why.clone()),
-            (None, None) => Health::Connecting,
-            (Some(t), failure) => {
-                let age = Duration::try_from(self.now.duration_since(t)).unwrap_or_default();
-                if age > self.live_every() * 3 {
-                    match failure {
-                        Some((_, why)) => Health::Failing(why.clone()),
-                        None => Health::Stale,
-                    }
-                } else {
-                    Health::Live
-                }
-            }
+        if let Some(why) = self.no_queues() {
+            return Health::NoQueues(why);
         }
+        if fresh.observed == 0 {
+            return problem.map_or(Health::Connecting, Health::Failing);
+        }
+        if !fresh.all_fresh() {
+            return match problem {
+                Some(p) => Health::Failing(p),
+                None => Health::Stale { stale: fresh.stale(), of: fresh.of },
+            };
+        }
+        Health::Live
     }
 
-    /// The live numbers are younger than three refresh intervals.
-    fn fresh(&self) -> bool {
-        self.last_update.is_some_and(|t| self.since(t) <= self.stale_after())
+    /// A background task the supervisor gave up: the exporter's `/healthz` fails on it.
+    pub fn stopped_task(&self) -> Option<&TaskDown> {
+        self.tasks_down.iter().find(|d| d.restart_at.is_none())
+    }
+
+    /// How current the watched queues' numbers are (every queue in the list, whatever the
+    /// filter shows): the header's word and age, the rows' markers and `/readyz` read this.
+    pub fn freshness(&self) -> Freshness {
+        let stale_after = self.stale_after();
+        let mut f = Freshness { of: self.queues.len(), ..Default::default() };
+        for row in &self.queues {
+            let age = row.staleness(self.now);
+            f.observed += usize::from(row.observed_at.is_some());
+            f.fresh += usize::from(row.observed_at.is_some() && age <= stale_after);
+            f.oldest = Some(f.oldest.map_or(age, |o| o.max(age)));
+        }
+        f
+    }
+
+    /// Why there is no queue to show, once the list has answered with none.
+    fn no_queues(&self) -> Option<String> {
+        if !self.queues_loaded || !self.queues.is_empty() {
+            return None;
+        }
+        let held_in = crate::genesys::token::queues_limited_to(&self.token.needs);
+        let divisions = held_in.map(|h| format!(": routing:queue:view is held in {h}")).unwrap_or_default();
+        Some(match self.unmatched.len() {
+            0 => format!("the token sees no queues{divisions}"),
+            1 => format!("the queue asked for is not visible to this token{divisions}"),
+            n => format!("none of the {n} queues asked for is visible to this token{divisions}"),
+        })
     }
 
     /// The retry the header reports: the live numbers', or the queue list's (sign-in
@@ -393,6 +439,24 @@ impl App {
                     self.token.paste = Default::default();
                     self.token.copied = false;
                 }
+                // The session's words, diagnosed once here, name the cause until the refused
+                // call itself reaches the log (or when it never does: a sign-in at start).
+                if let AuthPhase::Failed(why) = &status.phase
+                    && !matches!(self.last_problem, Some((Activity::SignIn | Activity::QueueList, _)))
+                {
+                    let mut facts = crate::explain::parse(why);
+                    // The session words an OAuth refusal as "400 invalid_client: …".
+                    if facts.code.is_none()
+                        && let Some(code) = why
+                            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                            .find(|w| crate::diagnose::is_oauth_code(w))
+                    {
+                        facts.is_oauth = true;
+                        facts.code = Some(code.to_string());
+                    }
+                    let d = crate::diagnose::diagnose(&facts, &self.knowledge);
+                    self.last_problem = Some((Activity::SignIn, Problem::new(d.cause, why.clone())));
+                }
                 self.auth = *status;
             }
             MonitorEvent::TokenReport(report) => {
@@ -402,18 +466,21 @@ impl App {
                 self.warn_about_unmatched();
             }
             MonitorEvent::Queues { queues, unmatched, at } => {
+                // Keep numbers already shown for queues that are still there.
+                let mut old: HashMap<String, QueueRow> =
+                    std::mem::take(&mut self.queues).into_iter().map(|r| (r.info.id.clone(), r)).collect();
                 let mut rows: Vec<QueueRow> = queues
                     .into_iter()
-                    .map(|info| {
-                        // Keep numbers already shown for queues that are still there.
-                        let old = self.queues.iter().find(|r| r.info.id == info.id);
-                        QueueRow {
-                            numbers: old.and_then(|r| r.numbers.clone()),
-                            observed_at: old.and_then(|r| r.observed_at),
-                            today: old.and_then(|r| r.today.clone()),
-                            today_at: old.and_then(|r| r.today_at),
+                    .map(|info| match old.remove(&info.id) {
+                        Some(row) => QueueRow { info, ..row },
+                        None => QueueRow {
+                            numbers: None,
+                            observed_at: None,
+                            today: None,
+                            today_at: None,
+                            listed_at: at,
                             info,
-                        }
+                        },
                     })
                     .collect();
                 rows.sort_by_key(|r| r.info.name.to_lowercase());
@@ -422,8 +489,8 @@ impl App {
                 self.unmatched = unmatched;
                 self.warn_about_unmatched();
                 self.refresh_overrides();
-                if matches!(self.last_failure, Some((Activity::QueueList | Activity::SignIn, _))) {
-                    self.last_failure = None;
+                if matches!(self.last_problem, Some((Activity::QueueList | Activity::SignIn, _))) {
+                    self.last_problem = None;
                 }
                 self.answered(Activity::QueueList, at, &mut commands);
             }
@@ -437,8 +504,7 @@ impl App {
                     row.observed_at = Some(at);
                 }
                 self.last_update = Some(at);
-                self.last_failure = None;
-                self.last_cause = None;
+                self.last_problem = None;
                 self.answered(Activity::Observations, at, &mut commands);
             }
             MonitorEvent::Totals { queue_ids, today, at } => {
@@ -462,11 +528,13 @@ impl App {
                 self.record_error(Activity::Totals, *error, at);
             }
             MonitorEvent::Failed { activity, error, at } => {
-                self.last_failure = Some((activity.clone(), error.summary()));
                 self.refused(activity.clone(), &error, &mut commands);
                 self.record_error(activity.clone(), *error, at);
-                if activity != Activity::Members {
-                    self.last_cause = self.errors.get(0).map(|e| e.diagnosis.cause.label().to_string());
+                if activity != Activity::Members
+                    && let Some(e) = self.errors.get(0)
+                {
+                    let problem = Problem::new(e.diagnosis.cause, e.diagnosis.summary.clone());
+                    self.last_problem = Some((activity, problem));
                 }
             }
             MonitorEvent::Skipped { .. } => self.skipped_ticks += 1,
@@ -488,6 +556,10 @@ impl App {
                     self.errors.warn(Activity::Observations, d, self.now);
                 }
             }
+            MonitorEvent::TaskFailed { task, why, in_a_row, restart_in, at } => {
+                self.task_failed(task, why, in_a_row, restart_in, at)
+            }
+            MonitorEvent::TaskRestarted { task, .. } => self.tasks_down.retain(|d| d.task != task),
             MonitorEvent::Members { queue_id, result, at } => {
                 let outcome = match result {
                     Ok(members) => Members::Loaded { members, at },
@@ -553,6 +625,49 @@ impl App {
         };
         self.errors.info(activity, diagnosis, at);
         commands.push(Command::InspectToken);
+    }
+
+    /// A task panicked: log it with its cause, and (for the long-lived tasks) keep it in the
+    /// status line until it runs again. A poll request or the stream is started again by the
+    /// monitor at once, so those are logged only.
+    fn task_failed(
+        &mut self,
+        task: crate::supervise::Task,
+        why: String,
+        failures: u32,
+        restart_in: Option<Duration>,
+        at: Timestamp,
+    ) {
+        use crate::supervise::Task;
+        let restart_at = restart_in.map(|d| at.checked_add(d).unwrap_or(at));
+        let (summary, fix) = match restart_at {
+            Some(_) => (
+                format!("qtop's {} task failed: {why}", task.label()),
+                "qtop started it again by itself; this is a qtop bug: please report it with the log file".to_string(),
+            ),
+            None => (
+                format!("qtop's {} task failed {failures} times in a row and was stopped: {why}", task.label()),
+                "restart qtop; this is a qtop bug: please report it with the log file".to_string(),
+            ),
+        };
+        let d = Diagnosis {
+            cause: Cause::Internal,
+            summary,
+            missing: vec![],
+            divisions: vec![],
+            evidence: vec![],
+            fix,
+            endpoint: None,
+        };
+        self.errors.internal(d, at);
+        if !self.ui.error_log_touched {
+            self.ui.show_error_log = true;
+        }
+        if matches!(task, Task::Poll | Task::Stream) && restart_at.is_some() {
+            return;
+        }
+        self.tasks_down.retain(|d| d.task != task);
+        self.tasks_down.push(TaskDown { task, why, restart_at, failures });
     }
 
     fn record_error(&mut self, activity: Activity, error: crate::genesys::client::ApiError, at: Timestamp) {
@@ -684,7 +799,7 @@ mod tests {
         assert_eq!(a.queues[1].numbers.as_ref().unwrap().waiting, None);
         a.update(Event::Tick(t("2026-11-25T10:00:06Z")));
         assert_eq!(a.queues[0].longest_wait(a.now), Some(Duration::from_secs(35)), "ticks between polls");
-        assert_eq!(a.health(), Health::Stale);
+        assert_eq!(a.health(), Health::Stale { stale: 2, of: 2 });
     }
 
     fn retrying(activity: Activity, secs: i64, rate_limited: bool) -> Event {
@@ -696,9 +811,10 @@ mod tests {
         })
     }
 
+    /// Live numbers for every queue at `at`.
     fn observed(a: &mut App, at: &str) -> Vec<Command> {
         a.update(Event::Monitor(MonitorEvent::Observations {
-            queue_ids: vec!["a".into()],
+            queue_ids: vec!["a".into(), "b".into()],
             numbers: BTreeMap::new(),
             at: t(at),
         }))
@@ -718,7 +834,10 @@ mod tests {
         }));
         a.update(retrying(Activity::Observations, 8, false));
         match a.health() {
-            Health::Reconnecting { attempt: 3, why, .. } => assert_eq!(why, "service unavailable"),
+            Health::Retrying { attempt: 3, problem, .. } => {
+                assert_eq!(problem.cause, Cause::Unavailable);
+                assert_eq!(problem.word(), "Server error");
+            }
             other => panic!("{other:?}"),
         }
         a.update(retrying(Activity::Totals, 42, true));
@@ -728,7 +847,7 @@ mod tests {
         assert!(matches!(a.live_health(), Health::RateLimited { .. }));
         a.update(key('f'));
         a.update(Event::Tick(t("2026-11-25T10:00:43Z")));
-        assert!(matches!(a.health(), Health::Reconnecting { .. }), "the 429 has passed; the 503 retry has not");
+        assert!(matches!(a.health(), Health::Retrying { .. }), "the 429 has passed; the 503 retry has not");
         observed(&mut a, "2026-11-25T10:00:43Z");
         assert_eq!(a.health(), Health::Live);
         assert!(a.retries.iter().all(|r| r.activity == Activity::Totals));
@@ -804,7 +923,7 @@ mod tests {
         let mut a = app();
         observed(&mut a, "2026-11-25T10:00:00Z");
         a.update(Event::Tick(t("2026-11-25T10:00:05Z")));
-        assert_eq!(a.health(), Health::Stale);
+        assert_eq!(a.health(), Health::Stale { stale: 2, of: 2 });
         a.update(Event::Monitor(MonitorEvent::Plan(PollPlan {
             live_every: Duration::from_secs(4),
             totals_every: Duration::from_secs(300),
@@ -884,7 +1003,7 @@ mod tests {
         a.update(totals_error(403));
         assert!(a.queues.iter().all(|r| r.today.is_none()));
         assert_eq!(a.queues[0].numbers.as_ref().unwrap().waiting, Some(1));
-        assert_eq!(a.last_failure, None, "the header's health is about live numbers");
+        assert_eq!(a.last_problem, None, "the header's health is about live numbers");
         assert_eq!(a.errors.get(0).unwrap().activity, Activity::Totals);
     }
 

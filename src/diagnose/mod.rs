@@ -38,6 +38,8 @@ pub enum Cause {
     Unreadable,
     SignInIncomplete,
     NotAuthorized,
+    /// qtop's own fault (a task panicked), not the API's.
+    Internal,
     Unknown,
 }
 
@@ -65,6 +67,7 @@ impl Cause {
             Cause::Unreadable => "unreadable response",
             Cause::SignInIncomplete => "sign-in not completed",
             Cause::NotAuthorized => "not authorized (cause not named by the API)",
+            Cause::Internal => "qtop fault",
             Cause::Unknown => "unrecognised error",
         }
     }
@@ -102,6 +105,8 @@ pub struct Knowledge {
     pub division_names: BTreeMap<String, String>,
     /// Where qtop signs in (`login.mypurecloud.ie`), for wrong-region advice.
     pub login_host: Option<String>,
+    /// Where qtop sends API calls (`api.mypurecloud.ie`), to name the host it cannot reach.
+    pub api_host: Option<String>,
 }
 
 impl Knowledge {
@@ -112,6 +117,7 @@ impl Knowledge {
             grant: Some(session.method().grant()),
             client_id: session.method().client_id().map(String::from),
             login_host: session.client().hosts().login.host_str().map(String::from),
+            api_host: session.client().hosts().api.host_str().map(String::from),
             ..Default::default()
         }
     }
@@ -233,7 +239,7 @@ pub fn diagnose(f: &ErrorFacts, k: &Knowledge) -> Diagnosis {
 
 fn diagnose_inner(f: &ErrorFacts, k: &Knowledge) -> Diagnosis {
     if let Some(t) = &f.transport {
-        return transport(t, f);
+        return transport(t, f, k);
     }
     if f.is_oauth || f.code.as_deref().is_some_and(is_oauth_code) {
         return oauth(f, k);
@@ -279,7 +285,8 @@ fn diagnose_inner(f: &ErrorFacts, k: &Knowledge) -> Diagnosis {
     }
 }
 
-fn is_oauth_code(code: &str) -> bool {
+/// An OAuth error code (RFC 6749 and what Genesys' login host answers).
+pub fn is_oauth_code(code: &str) -> bool {
     matches!(
         code,
         "invalid_client"
@@ -300,24 +307,60 @@ fn first_sentence(m: &str) -> String {
     m.chars().take(160).collect()
 }
 
-fn transport(t: &Transport, f: &ErrorFacts) -> Diagnosis {
-    let target = f.request_line().unwrap_or_else(|| "the server".into());
+/// The host a request went to, when the session's hosts are known.
+fn host_of(f: &ErrorFacts, k: &Knowledge) -> Option<String> {
+    match f.endpoint?.host {
+        catalog::Host::Api => k.api_host.clone(),
+        catalog::Host::Login => k.login_host.clone(),
+    }
+}
+
+/// Which step of reaching a host failed, read off the transport error's text (hyper, rustls
+/// and the resolver name it; the kind is what a supervisor can pass on).
+fn connect_step(detail: &str) -> &'static str {
+    let d = detail.to_ascii_lowercase();
+    if ["dns", "lookup", "name or service not known", "nodename nor servname", "no such host"]
+        .iter()
+        .any(|w| d.contains(w))
+    {
+        "DNS lookup failed"
+    } else if ["certificate", "tls", "handshake", "unknownissuer"].iter().any(|w| d.contains(w)) {
+        "TLS failed"
+    } else if d.contains("refused") {
+        "connection refused"
+    } else if d.contains("unreachable") {
+        "network unreachable"
+    } else {
+        "cannot connect"
+    }
+}
+
+fn transport(t: &Transport, f: &ErrorFacts, k: &Knowledge) -> Diagnosis {
+    let target = host_of(f, k).or_else(|| f.request_line()).unwrap_or_else(|| "the server".into());
     match t {
         Transport::Timeout => Diagnosis::new(
             Cause::Network,
             format!("no answer in time from {target}"),
             "check the network path to the region (proxy, VPN, firewall); qtop keeps retrying",
         ),
-        Transport::Connect(detail) => Diagnosis::new(
-            Cause::Network,
-            format!("cannot connect: {detail}"),
-            "check the region or base URL, DNS and the network path; qtop keeps retrying",
-        ),
+        Transport::Connect(detail) => {
+            let step = connect_step(detail);
+            let fix = match step {
+                "DNS lookup failed" => "check the region (or base URL) and this machine's DNS; qtop keeps retrying",
+                "TLS failed" => {
+                    "a proxy may be intercepting TLS: give qtop its CA (SSL_CERT_FILE) or check the clock; qtop keeps retrying"
+                }
+                _ => "check the region or base URL and the network path (proxy, VPN, firewall); qtop keeps retrying",
+            };
+            Diagnosis::new(Cause::Network, format!("cannot reach {target}: {step}"), fix)
+                .evidence(format!("the connection failed: {detail}"))
+        }
         Transport::Broken(detail) => Diagnosis::new(
             Cause::Network,
-            format!("connection broke mid-answer: {detail}"),
+            format!("connection to {target} broke mid-answer"),
             "usually passing (a reset by a proxy or load balancer); qtop retries",
-        ),
+        )
+        .evidence(format!("the connection broke: {detail}")),
         Transport::SignIn(detail) => Diagnosis::new(
             Cause::SignInIncomplete,
             format!("sign-in did not complete: {detail}"),

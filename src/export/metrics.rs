@@ -15,7 +15,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::{Registry, Unit};
 
-use crate::app::App;
+use crate::app::{App, Health};
 use crate::budget::BudgetUse;
 use crate::event::{Activity, LiveSource};
 use crate::genesys::auth::AuthPhase;
@@ -146,6 +146,7 @@ fn activity_label(a: &Activity) -> &'static str {
         Activity::Observations => "observations",
         Activity::Members => "members",
         Activity::Totals => "totals",
+        Activity::Internal => "internal",
     }
 }
 
@@ -157,20 +158,31 @@ fn secs_between(earlier: Timestamp, later: Timestamp) -> f64 {
     (later.duration_since(earlier).as_millis() as f64 / 1000.0).max(0.0)
 }
 
-/// Signed in, and the first live numbers are in: what `/readyz` waits for.
+/// Signed in, and every watched queue's numbers are fresh: what `/readyz` waits for. The
+/// reason otherwise is the header's status word and detail, so a probe and a wall agree.
 pub fn ready(app: &App) -> Result<(), String> {
     match &app.auth.phase {
         AuthPhase::SignedIn => {}
         AuthPhase::Failed(why) => return Err(format!("not signed in: {why}")),
         _ => return Err("not signed in yet".into()),
     }
-    if app.last_update.is_none() {
-        return Err(match &app.last_failure {
-            Some((_, why)) => format!("no observations yet: {why}"),
-            None => "no observations yet".into(),
-        });
+    let fresh = app.freshness();
+    if fresh.all_fresh() {
+        return Ok(());
     }
-    Ok(())
+    let health = app.live_health();
+    let why = match &health {
+        Health::Retrying { problem, .. } | Health::Failing(problem) if !problem.detail.is_empty() => {
+            format!("{}: {}", problem.word(), problem.detail)
+        }
+        Health::NoQueues(why) => format!("no queues: {why}"),
+        other => other.word().to_lowercase(),
+    };
+    Err(if fresh.observed == 0 {
+        format!("no observations yet: {why}")
+    } else {
+        format!("{} of {} queues without fresh numbers: {why}", fresh.stale(), fresh.of)
+    })
 }
 
 /// The whole `/metrics` body.

@@ -24,6 +24,7 @@ use crate::event::{Command, Event, MonitorEvent};
 use crate::genesys::auth::Session;
 use crate::genesys::queries::{Selector, Shard};
 use crate::monitor::{Monitor, Tuning};
+use crate::supervise::{Restart, Task, supervise, supervise_commanded};
 use metrics::{Ages, Inputs, Refusals};
 
 /// What the exporter's monitor watches and how often.
@@ -38,6 +39,8 @@ pub struct Settings {
     /// Poll, stream, or let the rate budget decide (`[monitor] source`).
     pub source: SourceMode,
     pub tuning: Tuning,
+    /// How the supervisor restarts a task that panicked.
+    pub restart: Restart,
 }
 
 impl Settings {
@@ -51,6 +54,7 @@ impl Settings {
             shard,
             source: config.live_source,
             tuning: Tuning::default(),
+            restart: Restart::default(),
         }
     }
 }
@@ -174,11 +178,23 @@ pub fn start(settings: Settings, session: Arc<Session>, listener: TcpListener) -
         shard: settings.shard.map(|s| (s.k, s.n)),
     });
 
+    // Every task runs under a supervisor: a panic is logged and the task started again; one
+    // given up fails `/healthz`, so nothing serves numbers with no poller behind them.
     let mut tasks = JoinSet::new();
-    tasks.spawn(monitor.run_with(cmd_rx, settings.tuning.clone()));
-    tasks.spawn(auth_tasks::keep_alive(session.clone()));
-    tasks.spawn(auth_tasks::report_tokens(session.clone(), ev_tx.clone()));
-    tasks.spawn(tick(ev_tx));
+    let policy = settings.restart.clone();
+    let tuning = settings.tuning.clone();
+    tasks.spawn(supervise_commanded(Task::Monitor, ev_tx.clone(), policy.clone(), cmd_rx, move |rx| {
+        monitor.clone().run_with(rx, tuning.clone())
+    }));
+    let s = session.clone();
+    tasks.spawn(supervise(Task::KeepAlive, ev_tx.clone(), policy.clone(), move || auth_tasks::keep_alive(s.clone())));
+    let (s, events) = (session.clone(), ev_tx.clone());
+    tasks.spawn(supervise(Task::TokenReports, ev_tx.clone(), policy.clone(), move || {
+        auth_tasks::report_tokens(s.clone(), events.clone())
+    }));
+    let events = ev_tx.clone();
+    tasks.spawn(supervise(Task::Clock, ev_tx.clone(), policy, move || tick(events.clone())));
+    drop(ev_tx);
     let state = shared.clone();
     tasks.spawn(async move {
         while let Some(ev) = ev_rx.recv().await {

@@ -61,7 +61,7 @@ pub async fn bind(text: &str) -> Result<TcpListener, String> {
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/metrics", get(scrape))
-        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(shared)
 }
@@ -69,6 +69,19 @@ pub fn router(shared: Arc<Shared>) -> Router {
 async fn scrape(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
     let body = shared.render(jiff::Timestamp::now());
     ([(header::CONTENT_TYPE, CONTENT_TYPE)], body)
+}
+
+/// Alive unless a task behind the numbers was given up after panicking again and again: then
+/// a restart (by systemd, Kubernetes, a person) is the only cure.
+async fn healthz(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
+    let stopped = shared.with_app(|app, _| {
+        app.stopped_task()
+            .map(|d| format!("qtop's {} task stopped after {} failures: {}", d.task.label(), d.failures, d.why))
+    });
+    match stopped {
+        None => (StatusCode::OK, "ok\n".to_string()),
+        Some(why) => (StatusCode::SERVICE_UNAVAILABLE, format!("unhealthy: {why}\n")),
+    }
 }
 
 async fn readyz(State(shared): State<Arc<Shared>>) -> impl IntoResponse {

@@ -19,6 +19,7 @@ pub fn short_request(e: &ErrorEntry) -> String {
             crate::event::Activity::QueueList => "queue list".into(),
             crate::event::Activity::Observations => "live numbers".into(),
             crate::event::Activity::Totals => "today's totals".into(),
+            crate::event::Activity::Internal => "qtop task".into(),
             _ => "monitor".into(),
         },
     }
@@ -30,6 +31,7 @@ fn head(e: &ErrorEntry, theme: &Theme) -> String {
         (Severity::Warning, _) => "warn".to_string(),
         (Severity::Info, _) => "info".to_string(),
         (_, Some(s)) => s.to_string(),
+        (_, None) if e.activity == crate::event::Activity::Internal => "bug".to_string(),
         (_, None) => "net".to_string(),
     };
     let times = if theme.ascii { "x" } else { "×" };

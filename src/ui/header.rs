@@ -67,6 +67,12 @@ fn parts(app: &App, theme: &Theme) -> Vec<Part> {
         keep: 8,
     });
 
+    // Queues asked for that the token cannot see (divisions): counted at every size, since the
+    // table cannot show what is missing from it.
+    if !app.unmatched.is_empty() {
+        out.push(Part::new(vec![Span::styled(format!("{} hidden", app.unmatched.len()), theme.warn())], 9));
+    }
+
     // Polling is the ordinary case and goes unsaid; a stream says so, and says when it is
     // reconnecting (the numbers may lag until it is back).
     match app.live_source {
@@ -128,55 +134,57 @@ enum Detail {
 
 fn status(app: &App, health: &Health, theme: &Theme, detail: Detail) -> Vec<Span<'static>> {
     let dot = theme.dot();
-    let age = app.last_update.map(|t| span(app.since(t))).unwrap_or_default();
+    let fresh = app.freshness();
+    // The oldest watched queue's age: "Live 1s" promises every row is at most that old.
+    let age = fresh.oldest.filter(|_| fresh.observed > 0).map(span).unwrap_or_default();
     let dash = if theme.ascii { "-" } else { "–" };
     let pick = |full: String, medium: String, compact: String| match detail {
         Detail::Full => full,
         Detail::Medium => medium,
         Detail::Compact => compact,
     };
-    let retrying = |next, attempt: u32, why: &str| {
-        let when = countdown(app, next);
-        let why = if why.is_empty() { String::new() } else { format!(": {why}") };
-        let old = if app.last_update.is_some() { format!(", numbers {age} old") } else { String::new() };
-        pick(
-            format!(" {dash} retrying {when} (attempt {attempt}){old}{why}"),
-            format!(" {dash} retrying {when} (attempt {attempt})"),
-            format!(" {when} #{attempt}"),
-        )
-    };
-    let (word, style, rest) = match health {
-        Health::Connecting => ("Connecting", theme.warn(), String::new()),
-        Health::Live | Health::Frozen => {
-            ("Live", theme.good(), if age.is_empty() { String::new() } else { format!(" {age}") })
+    // Said only once the numbers are past the stale line: before that they are current.
+    let old = if age.is_empty() || fresh.all_fresh() { String::new() } else { format!(", numbers {age} old") };
+    let word = health.word();
+    let (style, rest) = match health {
+        Health::Connecting => (theme.warn(), String::new()),
+        Health::Live | Health::Frozen => (theme.good(), if age.is_empty() { String::new() } else { format!(" {age}") }),
+        Health::Stale { stale, of } => {
+            let full = if stale == of {
+                format!(" {dash} numbers {age} old")
+            } else {
+                format!(" {dash} {stale} of {of} queues, oldest {age}")
+            };
+            let medium = if stale == of { format!(" {age}") } else { format!(" {stale}/{of} {age}") };
+            (theme.warn(), pick(full, medium, format!(" {age}")))
         }
-        Health::Stale => (
-            "Stale",
-            theme.warn(),
-            pick(format!(" {dash} last numbers {age} old"), format!(" {age}"), format!(" {age}")),
-        ),
-        Health::Reconnecting { next, attempt, why } => ("Reconnecting", theme.bad(), retrying(*next, *attempt, why)),
+        Health::Retrying { next, attempt, problem } => {
+            let when = countdown(app, *next);
+            let why = if problem.detail.is_empty() { String::new() } else { format!(": {}", problem.detail) };
+            // qtop's own task is started again; anything else is asked again.
+            let verb = if problem.cause == crate::diagnose::Cause::Internal { "restarting" } else { "retrying" };
+            (
+                theme.bad(),
+                pick(
+                    format!("{why} {dash} {verb} {when} (attempt {attempt}){old}"),
+                    format!(" {dash} {verb} {when} (attempt {attempt})"),
+                    format!(" {when} #{attempt}"),
+                ),
+            )
+        }
         Health::RateLimited { until } => {
             let when = countdown(app, *until);
-            let rest = pick(
-                format!(" {dash} resuming {when} (Retry-After)"),
-                format!(" {dash} resuming {when}"),
-                format!(" {when}"),
-            );
-            ("Rate limited", theme.bad(), rest)
+            (
+                theme.bad(),
+                pick(format!(" {dash} resuming {when}{old}"), format!(" {dash} resuming {when}"), format!(" {when}")),
+            )
         }
-        Health::AuthFailed(why) => {
-            let rest = match app.retry_shown() {
-                Some(r) => retrying(r.next, r.attempt, why),
-                None => pick(format!(": {why}"), format!(": {why}"), String::new()),
-            };
-            ("Auth failed", theme.bad(), rest)
+        Health::Failing(problem) => {
+            let why = if problem.detail.is_empty() { String::new() } else { format!(": {}", problem.detail) };
+            let aged = if old.is_empty() { String::new() } else { format!(" {dash} numbers {age} old") };
+            (theme.bad(), pick(format!("{why}{aged}"), why.clone(), String::new()))
         }
-        Health::Failing(why) => {
-            let why = app.last_cause.clone().unwrap_or_else(|| why.clone());
-            let age = if age.is_empty() { String::new() } else { format!(" {age}") };
-            ("Error", theme.bad(), pick(format!("{age}: {why}"), format!("{age}: {why}"), age.clone()))
-        }
+        Health::NoQueues(why) => (theme.warn(), pick(format!(": {why}"), format!(": {why}"), String::new())),
     };
     vec![Span::styled(format!("{dot} {word}"), style), Span::styled(rest, theme.label())]
 }

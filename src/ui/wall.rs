@@ -13,8 +13,7 @@ use super::columns::{Column, ColumnId, Unit, column};
 use super::format::fit;
 use super::header;
 use super::theme::Theme;
-use crate::app::{App, BigDigits, Level, QueueRow};
-use crate::genesys::auth::AuthPhase;
+use crate::app::{App, BigDigits, Health, Level, QueueRow};
 
 /// Card: top border with the name, digits, labels, bottom border.
 const CARD_HEIGHT: u16 = bigdigits::HEIGHT + 3;
@@ -99,23 +98,25 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
 }
 
-/// What to say instead of numbers; a wall keeps retrying and says so.
+/// What to say instead of numbers; a wall keeps retrying and says so, in the header's words.
 fn waiting_message(app: &App, theme: &Theme) -> Option<String> {
     if app.queues_loaded && app.visible_len() > 0 {
         return None;
     }
-    let retrying = match app.retry_shown() {
-        Some(r) => format!("(retrying {}, attempt {})", header::countdown(app, r.next), r.attempt),
-        None => "(retrying)".to_string(),
-    };
-    Some(match (&app.auth.phase, app.queues_loaded) {
-        (AuthPhase::Failed(why), _) => format!("Sign-in failed: {why} {retrying}"),
-        (_, false) => match &app.last_failure {
-            Some((_, why)) => format!("{why} {retrying}"),
-            None => format!("Connecting{}", theme.ellipsis()),
-        },
-        (_, true) if app.queues.is_empty() => "No queues visible to this token".to_string(),
-        (_, true) => "No queue matches this view".to_string(),
+    if app.queues_loaded && !app.queues.is_empty() {
+        return Some("No queue matches this view".to_string());
+    }
+    let retrying = app
+        .retry_shown()
+        .map(|r| format!(" (retrying {}, attempt {})", header::countdown(app, r.next), r.attempt))
+        .unwrap_or_default();
+    Some(match app.live_health() {
+        Health::Connecting => format!("Connecting{}", theme.ellipsis()),
+        Health::NoQueues(why) => format!("No queues: {why}"),
+        Health::Retrying { problem, .. } | Health::Failing(problem) if !problem.detail.is_empty() => {
+            format!("{}: {}{retrying}", problem.word(), problem.detail)
+        }
+        other => format!("{}{retrying}", other.word()),
     })
 }
 

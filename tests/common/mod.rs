@@ -135,6 +135,17 @@ pub mod watch {
             Watch::start_source(session, tz, refresh, totals_refresh, tuning, qtop::config::SourceMode::Poll)
         }
 
+        /// [`Watch::start`] watching only the queues `selectors` pick.
+        pub fn start_selecting(
+            session: Arc<Session>,
+            tz: jiff::tz::TimeZone,
+            refresh: Duration,
+            tuning: Tuning,
+            selectors: Vec<qtop::genesys::queries::Selector>,
+        ) -> Watch {
+            Watch::spawn(session, tz, refresh, refresh * 3, tuning, qtop::config::SourceMode::Poll, selectors)
+        }
+
         /// [`Watch::start_with`] with live numbers from `source` (poll, stream or auto).
         pub fn start_source(
             session: Arc<Session>,
@@ -144,6 +155,18 @@ pub mod watch {
             tuning: Tuning,
             source: qtop::config::SourceMode,
         ) -> Watch {
+            Watch::spawn(session, tz, refresh, totals_refresh, tuning, source, vec![])
+        }
+
+        fn spawn(
+            session: Arc<Session>,
+            tz: jiff::tz::TimeZone,
+            refresh: Duration,
+            totals_refresh: Duration,
+            tuning: Tuning,
+            source: qtop::config::SourceMode,
+            selectors: Vec<qtop::genesys::queries::Selector>,
+        ) -> Watch {
             let (ev_tx, events) = mpsc::channel(1024);
             let (commands, cmd_rx) = mpsc::channel(16);
             let monitor = Monitor {
@@ -152,11 +175,13 @@ pub mod watch {
                 refresh,
                 totals_refresh,
                 timezone: tz.clone(),
-                selectors: vec![],
+                selectors,
                 events: ev_tx,
             };
             let task = tokio::spawn(monitor.run_with(cmd_rx, tuning));
             let mut app = App::new("sim".into(), session.method().grant(), refresh, Timestamp::now());
+            // As the TUI and the exporter do: the diagnosis knows the hosts and the client.
+            app.knowledge = qtop::diagnose::Knowledge::of_session(&session);
             app.totals_refresh = totals_refresh;
             app.timezone = tz;
             Watch { app, events, commands, task, reports: 0, retrying_events: 0, observation_events: 0 }
