@@ -918,6 +918,36 @@ mod tests {
         assert!(e.diagnosis.evidence[0].contains("299 of 300") && e.diagnosis.evidence[0].contains("qtop sent 13"));
     }
 
+    /// One queue's numbers stop (its stream lane is down, its batch fails): the header, the
+    /// row and `/readyz` all say so, from the same per-queue ages; the other row stays live.
+    #[test]
+    fn one_queue_going_stale_is_said_by_the_header_the_row_and_readiness_alike() {
+        let mut a = app();
+        let mut status = crate::genesys::auth::AuthStatus::default();
+        status.phase = AuthPhase::SignedIn;
+        a.update(Event::Monitor(MonitorEvent::Auth(Box::new(status))));
+        observed(&mut a, "2026-11-25T10:00:00Z");
+        for s in 1..=5 {
+            let at = t(&format!("2026-11-25T10:00:0{s}Z"));
+            a.update(Event::Monitor(MonitorEvent::Observations {
+                queue_ids: vec!["b".into()],
+                numbers: BTreeMap::new(),
+                at,
+            }));
+            a.update(Event::Tick(at));
+        }
+        assert_eq!(a.health(), Health::Stale { stale: 1, of: 2 });
+        let f = a.freshness();
+        assert_eq!((f.fresh, f.observed, f.oldest), (1, 2, Some(Duration::from_secs(5))));
+        let accounts = a.queues.iter().find(|r| r.info.id == "a").unwrap();
+        assert!(accounts.staleness(a.now) > a.stale_after(), "the row is past the stale line");
+        let why = crate::export::metrics::ready(&a).unwrap_err();
+        assert_eq!(why, "1 of 2 queues without fresh numbers: stale");
+        observed(&mut a, "2026-11-25T10:00:05Z");
+        assert_eq!(a.health(), Health::Live);
+        assert_eq!(crate::export::metrics::ready(&a), Ok(()));
+    }
+
     #[test]
     fn a_stretched_plan_moves_the_stale_line() {
         let mut a = app();
