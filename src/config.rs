@@ -389,7 +389,14 @@ fn resolve_auth(auth: &AuthSection, flags: &GlobalArgs, env: &Env, hosts: &Hosts
                     .or_else(token_cache::default_dir)
                     .map(|dir| TokenCache::new(&dir, &hosts.label, &client_id)),
             };
-            Ok(AuthMethod::Pkce(PkceSettings { client_id, redirect_port, mode, cache }))
+            // With a secret the client is confidential: the code exchange and the refresh
+            // authenticate, and the session refreshes. Without one it lasts a token lifetime.
+            let secret = match (&env.client_secret, &auth.secret_file) {
+                (Some(s), _) => Some(Secret::new(s.clone())),
+                (None, Some(path)) => Some(read_secret_file(&expand_home(path))?),
+                (None, None) => None,
+            };
+            Ok(AuthMethod::Pkce(PkceSettings { client_id, redirect_port, mode, cache, secret }))
         }
         "token" => match (&token_file, &env.access_token) {
             (Some(path), _) => {
