@@ -224,10 +224,14 @@ pub struct TokenFacts {
     pub fingerprint: String,
     pub obtained_at: Timestamp,
     pub expires_at: Option<Timestamp>,
+    /// qtop renews it with nobody at the keyboard: client credentials, or a confidential
+    /// client holding a refresh token the server still takes.
     pub renewable: bool,
     pub source: TokenSource,
+    /// Set for a public client too when the server sent one; it is never used then.
     pub refresh_fingerprint: Option<String>,
-    /// When qtop will renew it (expiry minus the renew margin).
+    /// When qtop will renew it (expiry minus the renew margin); for a public session, when it
+    /// opens the sign-in prompt.
     pub renew_at: Option<Timestamp>,
     /// Decoded claims when the access token (or an id_token) is a JWT.
     pub jwt: Vec<JwtFacts>,
