@@ -389,7 +389,14 @@ fn resolve_auth(auth: &AuthSection, flags: &GlobalArgs, env: &Env, hosts: &Hosts
                     .or_else(token_cache::default_dir)
                     .map(|dir| TokenCache::new(&dir, &hosts.label, &client_id)),
             };
-            Ok(AuthMethod::Pkce(PkceSettings { client_id, redirect_port, mode, cache }))
+            // With a secret the client is confidential: the code exchange and the refresh
+            // authenticate, and the session refreshes. Without one it lasts a token lifetime.
+            let secret = match (&env.client_secret, &auth.secret_file) {
+                (Some(s), _) => Some(Secret::new(s.clone())),
+                (None, Some(path)) => Some(read_secret_file(&expand_home(path))?),
+                (None, None) => None,
+            };
+            Ok(AuthMethod::Pkce(PkceSettings { client_id, redirect_port, mode, cache, secret }))
         }
         "token" => match (&token_file, &env.access_token) {
             (Some(path), _) => {
@@ -553,6 +560,33 @@ mod tests {
         assert!(c.auth.is_interactive());
         let AuthMethod::Pkce(p) = c.auth else { panic!() };
         assert_eq!((p.redirect_port, p.mode, p.cache), (DEFAULT_REDIRECT_PORT, PkceMode::Auto, None));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_secret_makes_the_code_grant_confidential() {
+        use crate::genesys::auth::SessionKind;
+        use std::os::unix::fs::PermissionsExt;
+        let pkce =
+            "[org]\nregion = \"us-west-2\"\n[auth]\nmethod = \"pkce\"\nclient_id = \"cid\"\ntoken_cache = false\n";
+        let public = resolve(pkce, GlobalArgs::default(), Env::default()).unwrap();
+        assert_eq!(public.auth.kind(), SessionKind::PublicCode);
+        let from_env = resolve(pkce, GlobalArgs::default(), env()).unwrap();
+        assert_eq!(from_env.auth.kind(), SessionKind::ConfidentialCode);
+        let AuthMethod::Pkce(p) = &from_env.auth else { panic!() };
+        assert_eq!(p.secret.as_ref().unwrap().expose(), "s3cret");
+        assert!(!format!("{:?}", from_env.auth).contains("s3cret"));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("secret");
+        std::fs::write(&file, "from-file\n").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let text = format!("{pkce}secret_file = \"{}\"\n", file.display());
+        let from_file = resolve(&text, GlobalArgs::default(), Env::default()).unwrap();
+        let AuthMethod::Pkce(p) = &from_file.auth else { panic!() };
+        assert_eq!(p.secret.as_ref().unwrap().expose(), "from-file");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let e = resolve(&text, GlobalArgs::default(), Env::default()).unwrap_err().0;
+        assert!(e.contains("[auth] secret_file") && e.contains("chmod 600"), "{e}");
     }
 
     #[test]

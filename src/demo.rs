@@ -6,6 +6,8 @@
 //! the redirect to qtop's loopback listener, as a person at a browser would.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use reqwest::Url;
 use reqwest::header::LOCATION;
@@ -21,6 +23,10 @@ use crate::sim::org::{Org, Persona};
 use crate::sim::{self, SimExtras, SimHandle, SimOptions};
 
 pub const DEFAULT_PERSONA: &str = "wallboard";
+
+/// How long the demo's scripted person takes to notice a sign-in prompt opened inside the
+/// TUI: long enough to see it while the table keeps updating.
+const DEMO_NOTICE: Duration = Duration::from_secs(6);
 
 pub struct Demo {
     pub sim: SimHandle,
@@ -40,6 +46,9 @@ pub struct PersonaBrowser {
     email: String,
     password: Secret,
     http: reqwest::Client,
+    /// Sign-ins after the first wait this long (a person noticing the prompt).
+    later_delay: Duration,
+    opened: Arc<AtomicUsize>,
 }
 
 impl PersonaBrowser {
@@ -49,7 +58,19 @@ impl PersonaBrowser {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("HTTP client builds with static settings");
-        PersonaBrowser { email: email.to_string(), password: Secret::new(password), http }
+        PersonaBrowser {
+            email: email.to_string(),
+            password: Secret::new(password),
+            http,
+            later_delay: Duration::ZERO,
+            opened: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// The first sign-in at once (the person just started qtop), later ones after `delay`.
+    pub fn answering_later_after(mut self, delay: Duration) -> PersonaBrowser {
+        self.later_delay = delay;
+        self
     }
 
     /// Sign in on the page at `authorize_url` and take the answer back to the redirect URI.
@@ -89,7 +110,9 @@ impl Opener for PersonaBrowser {
         let handle = tokio::runtime::Handle::try_current().map_err(|_| "no async runtime".to_string())?;
         let me = self.clone();
         let url = url.to_string();
+        let delay = if self.opened.fetch_add(1, Ordering::SeqCst) == 0 { Duration::ZERO } else { self.later_delay };
         handle.spawn(async move {
+            tokio::time::sleep(delay).await;
             // A failure leaves the sign-in waiting, as a person giving up in the browser would.
             let _ = me.sign_in(&url).await;
         });
@@ -175,10 +198,16 @@ pub async fn start(flags: &mut GlobalArgs, file: &mut FileConfig, env: &mut Env)
                 .map_err(|e| format!("cannot create the demo's token cache: {e}"))?;
             flags.auth = Some("pkce".into());
             flags.client_id = Some(org.clients[ci].id.clone());
+            // A confidential client's secret, as a person would set it: then the session
+            // refreshes; a public client's persona shows the session ending instead.
+            if !org.clients[ci].is_public() {
+                env.client_secret = Some(org.clients[ci].secret.clone());
+            }
             file.auth.redirect_port = Some(0);
             file.auth.mode = Some("loopback".into());
             file.auth.cache_dir = Some(dir.path().to_path_buf());
-            demo.opener = Some(Arc::new(PersonaBrowser::new(&user.email, &user.password)));
+            let browser = PersonaBrowser::new(&user.email, &user.password).answering_later_after(DEMO_NOTICE);
+            demo.opener = Some(Arc::new(browser));
             demo._cache_dir = Some(dir);
         }
     }

@@ -6,9 +6,9 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::diagnose::{self, Diagnosis, ErrorFacts, Knowledge};
-use crate::genesys::auth::{Grant, Session};
+use crate::genesys::auth::{self, Grant, Session, SessionKind};
 use crate::genesys::catalog::EndpointId;
-use crate::genesys::client::{ApiError, Auth, Request};
+use crate::genesys::client::{ApiError, Auth, ErrorKind, Request};
 use crate::genesys::queries::{self, OBSERVATION_BATCH};
 use crate::genesys::regions;
 use crate::genesys::token;
@@ -72,7 +72,18 @@ fn failed(name: &'static str, e: &ApiError, k: &Knowledge) -> Check {
     let d = diagnose::diagnose(&ErrorFacts::from_api_error(e), k);
     let answer =
         [e.status().map(|s| s.to_string()), e.code().map(String::from)].into_iter().flatten().collect::<Vec<_>>();
-    let detail = if answer.is_empty() { d.summary.clone() } else { format!("{} — {}", answer.join(" "), d.summary) };
+    let detail = if auth::is_session_ended(e) {
+        // No server answered: say so rather than show a status as if one had.
+        let unsent = match &e.kind {
+            ErrorKind::Api { body: Some(b), .. } => b.message.clone().unwrap_or_default(),
+            _ => String::new(),
+        };
+        format!("{} — {unsent}", d.summary)
+    } else if answer.is_empty() {
+        d.summary.clone()
+    } else {
+        format!("{} — {}", answer.join(" "), d.summary)
+    };
     Check { name, status: Status::Fail, detail, diagnosis: Some(d) }
 }
 
@@ -131,6 +142,7 @@ pub async fn run(config: &Config, session: &Session) -> Report {
         None => String::new(),
     };
     checks.push(ok("sign-in", format!("{} token {}{expiry}", token.grant, token.access.fingerprint())));
+    checks.push(ok("session", session_line(session.kind(), left)));
 
     let mut division_note: Option<String> = None;
     match token::inspect(session).await {
@@ -248,6 +260,16 @@ pub async fn run(config: &Config, session: &Session) -> Report {
         }
     }
     report(checks, false)
+}
+
+/// Which kind of session this is, and for one that ends, when.
+fn session_line(kind: SessionKind, left: Option<jiff::SignedDuration>) -> String {
+    let left = left.and_then(|l| std::time::Duration::try_from(l).ok());
+    match (kind, left) {
+        (SessionKind::PublicCode | SessionKind::Provided, Some(l)) => format!("{kind} (this one ends in {})", span(l)),
+        (SessionKind::Provided, None) => format!("{kind} (when it ends is unknown)"),
+        _ => kind.to_string(),
+    }
 }
 
 /// The report for people: one line per check, the fix under each ✗. With `width`, long

@@ -12,6 +12,33 @@ use crate::genesys::auth::Grant;
 use crate::genesys::catalog::{self, Method};
 use crate::genesys::client::parse_retry_after;
 
+/// Whether an argument names a file rather than being the error itself: it names something
+/// that exists, ends like a saved error (`.json`, `.txt`, `.log`), or is one word with a `/`
+/// that is not an API path or a URL (those are error text). Such an argument that cannot be
+/// read is an error, not something to explain.
+pub fn looks_like_path(arg: &str) -> bool {
+    let a = arg.trim();
+    if a.is_empty() {
+        return false;
+    }
+    if std::path::Path::new(a).exists() {
+        return true;
+    }
+    let lower = a.to_ascii_lowercase();
+    if [".json", ".txt", ".log"].iter().any(|ext| lower.ends_with(ext)) {
+        return true;
+    }
+    let text_with_a_slash = lower.contains("/api/v2/") || lower.contains("/oauth/") || lower.contains("://");
+    a.contains('/') && !a.contains(char::is_whitespace) && !a.starts_with('{') && !text_with_a_slash
+}
+
+/// The one line for a file that cannot be read.
+pub fn unreadable(path: &str, e: &std::io::Error) -> String {
+    format!(
+        "cannot read {path}: {e}; give the path of a file that holds the error, the error text itself in quotes, or - to read standard input"
+    )
+}
+
 /// Turn pasted text into facts. Never fails: whatever is recognised is used.
 pub fn parse(text: &str) -> ErrorFacts {
     let mut f = ErrorFacts { raw: Some(text.trim().to_string()).filter(|t| !t.is_empty()), ..Default::default() };
@@ -24,6 +51,9 @@ pub fn parse(text: &str) -> ErrorFacts {
     if f.message.is_none() && f.code.is_none() {
         // A forum post or a tool's one-liner: the text itself is the message.
         f.message = Some(text.trim().to_string()).filter(|t| !t.is_empty());
+    }
+    if f.status.is_none() && !f.is_oauth {
+        f.status = status_in_prose(text);
     }
     if f.endpoint.is_none()
         && let Some(path) = &f.path
@@ -98,6 +128,21 @@ fn read_line(line: &str, f: &mut ErrorFacts) {
     }
 }
 
+/// A 403 told in words: a bare `403`, "forbidden", "not authorized". Not in an OAuth error
+/// ("client is not authorized to use the … grant type" is the token endpoint's, not a 403).
+fn status_in_prose(text: &str) -> Option<u16> {
+    let lower = text.to_lowercase();
+    let oauth = ["invalid_client", "unauthorized_client", "invalid_grant", "invalid_request", "grant type"];
+    if oauth.iter().any(|o| lower.contains(o)) {
+        return None;
+    }
+    let words: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let said = words.contains(&"403")
+        || words.contains(&"forbidden")
+        || words.windows(2).any(|w| w[0] == "not" && matches!(w[1], "authorized" | "authorised"));
+    said.then_some(403)
+}
+
 fn header_value<'a>(lower: &str, line: &'a str, name: &str) -> Option<&'a str> {
     lower.starts_with(name).then(|| line[name.len()..].trim())
 }
@@ -164,15 +209,39 @@ pub struct MythOut {
 }
 
 pub fn explain(text: &str, grant: Option<Grant>) -> Explanation {
-    let facts = parse(text);
+    let mut facts = parse(text);
     let knowledge = Knowledge { grant, ..Default::default() };
-    let diagnosis = diagnose::diagnose(&facts, &knowledge);
     let mut found = myths::find(text);
-    if let Some(path) = &facts.path
-        && let Some(m) = myths::endpoint_myth(path)
+    let invented = facts.path.as_deref().and_then(myths::endpoint_myth);
+    if let Some(m) = invented
         && !found.contains(&m)
     {
-        found.push(m);
+        found.insert(0, m);
+    }
+    let mut diagnosis = match (invented, facts.path.clone()) {
+        (Some(_), Some(path)) => about_the_real_endpoint(&mut facts, &knowledge, &path),
+        _ => diagnose::diagnose(&facts, &knowledge),
+    };
+    // A refused refresh reads the same whatever the code (the real one is not documented):
+    // the fact that decides it is who may refresh at all.
+    if facts.is_oauth && text.to_lowercase().contains("refresh") {
+        diagnosis.evidence.push(
+            "Genesys: the refresh token grant requires client credentials, so only a confidential client (sending its id and secret) can refresh".into(),
+        );
+        if facts.code.as_deref() != Some("invalid_grant") {
+            diagnosis.fix = format!(
+                "a public (PKCE) client cannot refresh: sign in again when the token ends; a confidential client must send its id and secret with the refresh (HTTP Basic); otherwise: {}",
+                diagnosis.fix
+            );
+        }
+    }
+    // Prose is the poster's words, not the API's.
+    if facts.code.is_none() && facts.message.as_deref() == Some(text.trim()) && !text.trim_start().starts_with('{') {
+        for line in &mut diagnosis.evidence {
+            if let Some(words) = line.strip_prefix("API said: ") {
+                *line = format!("the text says: {words}");
+            }
+        }
     }
     Explanation {
         status: facts.status,
@@ -181,6 +250,32 @@ pub fn explain(text: &str, grant: Option<Grant>) -> Explanation {
         diagnosis,
         myths: found.into_iter().map(|m| MythOut { myth: m.myth, truth: m.truth }).collect(),
     }
+}
+
+/// A request to an endpoint that does not exist: whatever the poster says it answered, the
+/// answer is about the one that does (its permission, its refusals).
+fn about_the_real_endpoint(facts: &mut ErrorFacts, k: &Knowledge, path: &str) -> Diagnosis {
+    let real = catalog::spec(catalog::EndpointId::QueueObservations);
+    let mut d = match facts.status {
+        // Not found is what a path that does not exist gets, said or not.
+        Some(404) | None => {
+            let as_404 = ErrorFacts { status: Some(404), ..facts.clone() };
+            let mut d = diagnose::diagnose(&as_404, k);
+            d.endpoint = Some(real);
+            return d;
+        }
+        Some(_) => {
+            facts.endpoint = Some(real);
+            diagnose::diagnose(facts, k)
+        }
+    };
+    d.summary = format!(
+        "{path} does not exist; live queue numbers come from {}, which needs {}",
+        real.label(),
+        diagnose::permission_rule(real)
+    );
+    d.fix = format!("call {} instead; if it is refused too: {}", real.label(), d.fix);
+    d
 }
 
 /// The human-readable report.
@@ -316,6 +411,127 @@ mod tests {
         );
         assert_eq!(e.diagnosis.cause, Cause::RateLimited);
         assert!(e.diagnosis.summary.contains("42s"));
+    }
+
+    const FORUM: &str = "I get 403 on GET /api/v2/analytics/queues/realtime, do I need scope analytics:queue:view?";
+
+    #[test]
+    fn a_forum_question_about_a_403_is_recognised_and_each_myth_corrected() {
+        let e = explain(FORUM, None);
+        assert_eq!(e.status, Some(403));
+        assert_eq!(e.request.as_deref(), Some("GET /api/v2/analytics/queues/realtime"));
+        assert_ne!(e.diagnosis.cause, Cause::Unknown);
+        assert!(e.diagnosis.missing.iter().all(|m| m != "analytics:queue:view"), "{:?}", e.diagnosis.missing);
+        let ids: Vec<&str> = e.myths.iter().map(|m| m.myth).collect();
+        assert_eq!(ids.len(), 3, "{ids:?}");
+        let text = render(&e);
+        for needle in [
+            "GET /api/v2/analytics/queues/realtime does not exist",
+            "POST /api/v2/analytics/queues/observations/query",
+            "analytics:queueObservation:view",
+            "there is no analytics:queue:view scope",
+            "scopes are enforced only when the org turns on",
+        ] {
+            assert!(text.contains(needle), "{needle}:\n{text}");
+        }
+    }
+
+    #[test]
+    fn every_myth_in_one_post_is_corrected() {
+        let post = "Getting forbidden on GET /api/v2/analytics/queues/realtime?aggregateInterval=PT1S with getAnalyticsQueuesRealtime. \
+                    Do I need scope analytics:queue:view or the Queue Realtime Viewer role? I read client credentials always fail.";
+        let e = explain(post, None);
+        assert_eq!(e.status, Some(403));
+        let mut truths: Vec<&str> = e.myths.iter().map(|m| m.truth).collect();
+        truths.sort();
+        let mut want: Vec<&str> = myths::MYTHS
+            .iter()
+            .filter(|m| {
+                matches!(
+                    m.id,
+                    "realtime-endpoint"
+                        | "sdk-method"
+                        | "queue-view-scope"
+                        | "realtime-role"
+                        | "client-credentials-fail"
+                        | "403-means-scope"
+                )
+            })
+            .map(|m| m.truth)
+            .collect();
+        want.sort();
+        assert_eq!(truths, want);
+        let text = render(&e);
+        assert!(
+            text.contains("postAnalyticsQueuesObservationsQuery")
+                && text.contains("roles assigned to the OAuth client")
+        );
+        assert!(
+            text.contains(
+                "endpoint POST /api/v2/analytics/queues/observations/query needs analytics:queueObservation:view"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_403_in_words_is_a_403_but_an_oauth_refusal_is_not() {
+        for text in
+            ["got a 403 calling the observations query", "it says Forbidden", "I am not authorized to see queues"]
+        {
+            assert_eq!(explain(text, None).status, Some(403), "{text}");
+        }
+        let oauth = "unauthorized_client: client is not authorized to use the client_credential grant type";
+        assert_eq!(explain(oauth, None).status, None);
+        assert_eq!(explain("we watch 403 queues", None).status, Some(403), "a bare 403 is taken as the status");
+        assert_eq!(explain("we watch 450 queues", None).status, None);
+    }
+
+    #[test]
+    fn the_legacy_message_with_a_stray_backtick_names_one_permission() {
+        let e = explain(
+            r#"{"message":"Permission is forbidden on domain, 'responses`, entity 'response', with action set '[view]'","code":"forbidden","status":403}"#,
+            None,
+        );
+        assert_eq!(e.diagnosis.cause, Cause::MissingPermission);
+        assert_eq!(e.diagnosis.missing, ["responses:response:view"]);
+    }
+
+    #[test]
+    fn a_refused_refresh_says_who_may_refresh_whatever_the_code() {
+        for code in ["invalid_client", "unauthorized_client", "invalid_request", "invalid_grant"] {
+            let text = format!(
+                "POST /oauth/token grant_type=refresh_token\nHTTP/1.1 400\n{{\"error\":\"{code}\",\"description\":\"x\",\"error_description\":\"x\"}}"
+            );
+            let e = explain(&text, Some(Grant::AuthorizationCode));
+            assert!(e.diagnosis.evidence.iter().any(|l| l.contains("only a confidential client")), "{code}");
+            let fix = &e.diagnosis.fix;
+            if code == "invalid_grant" {
+                assert!(fix.contains("sign in again"), "{code}: {fix}");
+            } else {
+                assert!(fix.contains("public (PKCE) client cannot refresh") && fix.contains("secret"), "{code}: {fix}");
+            }
+        }
+    }
+
+    #[test]
+    fn arguments_that_look_like_paths() {
+        for p in ["nosuch.json", "errors/403", "./x", "~/saved/error.TXT", "my error.log", "src"] {
+            assert!(looks_like_path(p), "{p}");
+        }
+        for t in [
+            "GET /api/v2/analytics/queues/realtime 404",
+            "/api/v2/analytics/queues/realtime",
+            "https://api.mypurecloud.ie/api/v2/routing/queues",
+            "403 Forbidden",
+            r#"{"message":"x/y","status":403}"#,
+            "it doesn't work",
+        ] {
+            assert!(!looks_like_path(t), "{t}");
+        }
+        let e = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory");
+        let line = unreadable("nosuch.json", &e);
+        assert!(line.contains("nosuch.json") && !line.contains('\n'), "{line}");
     }
 
     #[test]

@@ -160,8 +160,9 @@ async fn run_snapshot(flags: GlobalArgs, args: SnapshotArgs) -> Result<ExitCode,
 fn run_explain(args: ExplainArgs) -> Result<ExitCode, String> {
     let text = match args.input.as_deref() {
         Some("-") => read_stdin()?,
-        Some(arg) if std::path::Path::new(arg).is_file() => {
-            std::fs::read_to_string(arg).map_err(|e| format!("cannot read {arg}: {e}"))?
+        // A file name that cannot be read is a mistake to report, not an error to explain.
+        Some(arg) if explain::looks_like_path(arg) => {
+            std::fs::read_to_string(arg).map_err(|e| explain::unreadable(arg, &e))?
         }
         Some(arg) => arg.to_string(),
         None if !std::io::stdin().is_terminal() => read_stdin()?,

@@ -22,7 +22,7 @@ use crate::budget::{self, BudgetUse, Priority};
 use crate::config::SourceMode;
 use crate::event::{Activity, Command, Event, LiveSource, MonitorEvent, PollPlan, QueueInfo};
 use crate::genesys::aggregates::{self, TodayById};
-use crate::genesys::auth::Session;
+use crate::genesys::auth::{self, Session};
 use crate::genesys::catalog::EndpointId;
 use crate::genesys::client::{ApiError, ResponseMeta};
 use crate::genesys::models::Queue;
@@ -560,7 +560,10 @@ impl Run<'_> {
                 let activity = activity_of(&e, Activity::QueueList);
                 // Until the first list is in, every failure is retried with backoff (a wall
                 // never gives up); later a refusal waits for the next regular listing.
-                let retry = e.worth_retrying() || self.batches.is_empty();
+                // An ended session sends nothing: no backoff to climb, just ask again at the live
+                // pace (free) so the list comes as soon as the person renews it.
+                let ended = auth::is_session_ended(&e);
+                let retry = !ended && (e.worth_retrying() || self.batches.is_empty());
                 let rate_limited = e.status() == Some(429);
                 let retry_after = e.retry_after();
                 let failed = MonitorEvent::Failed { activity, error: Box::new(e), at: Timestamp::now() };
@@ -573,6 +576,9 @@ impl Run<'_> {
                     }
                 } else {
                     self.list.answered(sent, now);
+                    if ended && self.batches.is_empty() {
+                        self.list.next_due = Some(now + self.live.every);
+                    }
                 }
                 true
             }
@@ -614,7 +620,9 @@ impl Run<'_> {
             }
             Err(e) => {
                 self.server_clock.learn(e.meta.as_ref());
-                let retry = e.worth_retrying();
+                // Not sent (the session ended): keep the pace, which costs nothing and notices at
+                // once when the person has renewed it.
+                let retry = e.worth_retrying() && !auth::is_session_ended(&e);
                 let rate_limited = e.status() == Some(429);
                 let retry_after = e.retry_after();
                 let failed =

@@ -251,13 +251,30 @@ async fn token_endpoint_user_grants_fail_oauth_style() {
     let t = start_sim().await;
     let cli = t.org.clients.iter().find(|c| c.name == "qtop cli").unwrap().id.clone();
     let (wallboard, wallboard_secret) = t.persona_client("wallboard");
+    let (confidential, confidential_secret) = code_client(&t, "confidential");
     let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
         (vec![("grant_type", "authorization_code"), ("client_id", &cli)], "invalid_request"),
         (vec![("grant_type", "authorization_code"), ("client_id", &cli), ("code", "nope")], "invalid_grant"),
-        (vec![("grant_type", "refresh_token"), ("client_id", &cli), ("refresh_token", "nope")], "invalid_grant"),
-        (vec![("grant_type", "refresh_token"), ("client_id", &cli)], "invalid_request"),
-        // A public client may leave its secret out only for user grants.
+        // A public client may leave its secret out only to redeem a code: it cannot refresh.
+        (vec![("grant_type", "refresh_token"), ("client_id", &cli), ("refresh_token", "nope")], "invalid_client"),
         (vec![("grant_type", "client_credentials"), ("client_id", &cli)], "invalid_client"),
+        (
+            vec![
+                ("grant_type", "refresh_token"),
+                ("client_id", &confidential),
+                ("client_secret", confidential_secret.expose()),
+                ("refresh_token", "nope"),
+            ],
+            "invalid_grant",
+        ),
+        (
+            vec![
+                ("grant_type", "refresh_token"),
+                ("client_id", &confidential),
+                ("client_secret", confidential_secret.expose()),
+            ],
+            "invalid_request",
+        ),
         // A confidential client may not leave it out at all.
         (vec![("grant_type", "refresh_token"), ("client_id", &wallboard), ("refresh_token", "x")], "invalid_client"),
         (
@@ -276,34 +293,50 @@ async fn token_endpoint_user_grants_fail_oauth_style() {
     }
 }
 
+/// The OAuth client a user persona signs in through, and its secret.
+fn code_client(t: &TestSim, persona: &str) -> (String, qtop::genesys::secret::Secret) {
+    let Some(Persona::User(u)) = t.org.persona(persona) else { panic!("no user persona {persona}") };
+    let c = &t.org.clients[t.org.users[u].client.unwrap()];
+    (c.id.clone(), qtop::genesys::secret::Secret::new(c.secret.clone()))
+}
+
+/// The token endpoint's answer to a code grant for `persona`, the secret sent (HTTP Basic)
+/// when `with_secret`.
+async fn code_grant(t: &TestSim, persona: &str, with_secret: bool) -> Value {
+    let Some(Persona::User(u)) = t.org.persona(persona) else { panic!() };
+    let (client_id, secret) = code_client(t, persona);
+    let attempt = Attempt::new(loopback_redirect(41234));
+    let url = attempt.authorize_url(t.client().hosts(), &client_id);
+    let location = submit_login(t, &url, &t.org.users[u].email, &t.org.users[u].password).await.unwrap();
+    let code = Url::parse(&location).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let mut req = common::http().post(t.url("/oauth/token"));
+    let mut form = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", attempt.redirect_uri.as_str()),
+        ("code_verifier", attempt.verifier.expose()),
+    ];
+    if with_secret {
+        req = req.basic_auth(&client_id, Some(secret.expose()));
+    } else {
+        form.push(("client_id", client_id.as_str()));
+    }
+    let resp = req.form(&form).send().await.unwrap();
+    assert_eq!(resp.status(), 200, "{persona}");
+    resp.json().await.unwrap()
+}
+
 #[tokio::test]
 async fn refresh_tokens_rotate_at_the_token_endpoint() {
     let t = start_sim().await;
-    let Some(Persona::User(u)) = t.org.persona("supervisor") else { panic!() };
-    let client_id = t.org.clients[t.org.users[u].client.unwrap()].id.clone();
-    let attempt = Attempt::new(loopback_redirect(41234));
-    let url = attempt.authorize_url(t.client().hosts(), &client_id);
-    let location = submit_login(&t, &url, &t.org.users[u].email, &t.org.users[u].password).await.unwrap();
-    let code = Url::parse(&location).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
-    let first: Value = common::http()
-        .post(t.url("/oauth/token"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", attempt.redirect_uri.as_str()),
-            ("client_id", client_id.as_str()),
-            ("code_verifier", attempt.verifier.expose()),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (client_id, secret) = code_client(&t, "confidential");
+    let first = code_grant(&t, "confidential", true).await;
     let r1 = first["refresh_token"].as_str().unwrap();
+    // HTTP Basic, as the SDKs send it.
     let second: Value = common::http()
         .post(t.url("/oauth/token"))
-        .form(&[("grant_type", "refresh_token"), ("refresh_token", r1), ("client_id", client_id.as_str())])
+        .basic_auth(&client_id, Some(secret.expose()))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", r1)])
         .send()
         .await
         .unwrap()
@@ -312,8 +345,76 @@ async fn refresh_tokens_rotate_at_the_token_endpoint() {
         .unwrap();
     assert_ne!(second["refresh_token"], first["refresh_token"]);
     assert_ne!(second["access_token"], first["access_token"]);
-    let v = token_error(&t, &[("grant_type", "refresh_token"), ("refresh_token", r1), ("client_id", &client_id)]).await;
+    // The secret in the form body does as well.
+    let r2 = second["refresh_token"].as_str().unwrap();
+    let third = common::http()
+        .post(t.url("/oauth/token"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", r2),
+            ("client_id", client_id.as_str()),
+            ("client_secret", secret.expose()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(third.status(), 200);
+    let v = token_error(
+        &t,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", r1),
+            ("client_id", &client_id),
+            ("client_secret", secret.expose()),
+        ],
+    )
+    .await;
     assert_eq!(v["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn a_refresh_without_client_credentials_is_refused_in_the_token_endpoints_error_shape() {
+    let t = start_sim().await;
+    // A public client's code grant may carry a refresh token (the real service may send one),
+    // but without client credentials it buys nothing.
+    let (public, public_secret) = code_client(&t, "supervisor");
+    let granted = code_grant(&t, "supervisor", false).await;
+    let refresh = granted["refresh_token"].as_str().expect("the answer carries one");
+    let v =
+        token_error(&t, &[("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", &public)]).await;
+    assert_eq!(v["error"], "invalid_client", "{v}");
+    assert_eq!(v["error_description"], "authentication failed");
+    // Nor does a public client become confidential by sending the secret a fixture gave it.
+    let resp = common::http()
+        .post(t.url("/oauth/token"))
+        .basic_auth(&public, Some(public_secret.expose()))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["error"], "unauthorized_client", "{v}");
+    assert_eq!(v["description"], v["error_description"]);
+    // A confidential client that leaves its secret out is refused the same way.
+    let (confidential, _) = code_client(&t, "confidential");
+    let granted = code_grant(&t, "confidential", true).await;
+    let refresh = granted["refresh_token"].as_str().unwrap();
+    let v =
+        token_error(&t, &[("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", &confidential)])
+            .await;
+    assert_eq!(v["error"], "invalid_client", "{v}");
+    // The refusal spent nothing: with the secret the same refresh token still works.
+    let (_, secret) = code_client(&t, "confidential");
+    let resp = common::http()
+        .post(t.url("/oauth/token"))
+        .basic_auth(&confidential, Some(secret.expose()))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(t.sim.shared.grants.lock().unwrap().refresh_requests, 4, "every refresh request is counted");
 }
 
 #[tokio::test]

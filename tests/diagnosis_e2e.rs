@@ -146,6 +146,28 @@ async fn doctor_reports_a_wrong_secret_as_a_refused_sign_in() {
 }
 
 #[tokio::test]
+async fn doctor_reports_an_expired_provided_token_without_sending_it() {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let exp = jiff::Timestamp::now().as_second() - 60;
+    let jwt = format!("{}.{}.sig", b64(r#"{"alg":"RS256"}"#), b64(&format!(r#"{{"sub":"x","exp":{exp}}}"#)));
+    let t = start_sim().await;
+    let session = std::sync::Arc::new(qtop::genesys::auth::Session::new(
+        t.client(),
+        qtop::genesys::auth::AuthMethod::Token(qtop::genesys::auth::ProvidedToken::from_env(&jwt)),
+    ));
+    let report = doctor::run(&config_for(&t, &session), &session).await;
+    assert_eq!(report.exit_code(), 1, "{}", doctor::render(&report, true));
+    let c = report.checks.iter().find(|c| c.name == "sign-in").unwrap();
+    let d = c.diagnosis.as_ref().unwrap();
+    assert_eq!(d.cause, Cause::TokenExpired, "{d:#?}");
+    assert!(d.fix.contains("fresh one") || d.fix.contains("new token"), "{}", d.fix);
+    assert!(c.detail.contains("not sent") && c.detail.contains("start qtop with a new token"), "{}", c.detail);
+    let sent = t.sim.shared.requests.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(sent, 1, "only the region probe (no token) reached the sim");
+}
+
+#[tokio::test]
 async fn doctor_cannot_run_without_a_server() {
     let t = start_sim().await;
     let session = t.session("wallboard");

@@ -467,7 +467,7 @@ async fn a_revoked_user_token_asks_the_user_without_stopping_the_screen() {
         inner: qtop::demo::PersonaBrowser::new(&user.email, &user.password),
         opened: Default::default(),
     });
-    let settings = PkceSettings { client_id, redirect_port: 0, mode: PkceMode::Loopback, cache: None };
+    let settings = PkceSettings { client_id, redirect_port: 0, mode: PkceMode::Loopback, cache: None, secret: None };
     let session = Arc::new(Session::new(t.client(), AuthMethod::Pkce(settings)).with_opener(browser));
     let mut w = Watch::start(session, t.org.timezone.clone(), REFRESH, watch::tuning());
     assert!(w.until(RECOVER, fresh).await, "{:?}", w.app.health());

@@ -39,11 +39,18 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buffer {
     }
 }
 
+/// A user through the confidential client: its sessions refresh (a public client's cannot).
 fn supervisor_session(t: &TestSim) -> Arc<Session> {
-    let Some(Persona::User(u)) = t.org.persona("supervisor") else { panic!("no supervisor") };
+    let Some(Persona::User(u)) = t.org.persona("confidential") else { panic!("no confidential persona") };
     let user = &t.org.users[u];
-    let client_id = t.org.clients[user.client.unwrap()].id.clone();
-    let settings = PkceSettings { client_id, redirect_port: 0, mode: PkceMode::Loopback, cache: None };
+    let client = &t.org.clients[user.client.unwrap()];
+    let settings = PkceSettings {
+        client_id: client.id.clone(),
+        redirect_port: 0,
+        mode: PkceMode::Loopback,
+        cache: None,
+        secret: Some(qtop::genesys::secret::Secret::new(client.secret.clone())),
+    };
     let browser = Arc::new(qtop::demo::PersonaBrowser::new(&user.email, &user.password));
     Arc::new(
         Session::new(t.client(), AuthMethod::Pkce(settings))
@@ -66,7 +73,7 @@ async fn logs_name_tokens_by_fingerprint_only() {
 
     // User tokens live 3 s here, so they are refreshed (with the refresh token) during the run.
     let mut org = Org::demo();
-    org.clients.iter_mut().find(|c| c.name == "qtop cli").unwrap().token_lifetime_secs = 3;
+    org.clients.iter_mut().find(|c| c.name == "qtop cli (confidential)").unwrap().token_lifetime_secs = 3;
     let t = start_sim_extras(org, SimExtras { faults: true, rate_limit: Some(60_000), ..Default::default() }).await;
     let refresh = Duration::from_millis(200);
 

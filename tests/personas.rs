@@ -21,9 +21,26 @@ fn check<'r>(r: &'r Report, name: &str) -> &'r doctor::Check {
 
 #[tokio::test]
 async fn well_privileged_personas_pass() {
-    for persona in ["wallboard", "supervisor", "expiring", "env-token", "home-division"] {
+    for persona in ["wallboard", "supervisor", "confidential", "expiring", "env-token", "home-division"] {
         let r = doctor_as(persona).await;
         assert_eq!(r.exit_code(), 0, "{persona}: {}", doctor::render(&r, true));
+    }
+}
+
+#[tokio::test]
+async fn doctor_says_which_kind_of_session_it_is() {
+    let cases = [
+        ("wallboard", "client credentials: a new token by itself"),
+        ("confidential", "confidential code grant: refreshes"),
+        ("supervisor", "public code grant: one token lifetime, then sign in again (this one ends in 1m"),
+        ("env-token", "provided token: cannot be renewed (when it ends is unknown)"),
+    ];
+    for (persona, kind) in cases {
+        let r = doctor_as(persona).await;
+        let c = check(&r, "session");
+        assert_eq!(c.status, Status::Ok, "{persona}");
+        assert!(c.detail.starts_with(kind), "{persona}: {}", c.detail);
+        assert!(doctor::render(&r, false).contains(&format!("✓ session      {kind}")), "{persona}");
     }
 }
 

@@ -21,9 +21,24 @@ fn the_demo_supervisor_signs_in_with_pkce_and_the_pane_shows_who() {
         String::from_utf8_lossy(&run.seen)
     );
     assert!(run.wait_for(b"authorization_code+pkce", Duration::from_secs(5)));
+    // A public client: the pane says the session ends, never that it refreshes.
+    assert!(run.wait_for(b"public", Duration::from_secs(5)), "{}", String::from_utf8_lossy(&run.seen));
     let before_tui = String::from_utf8_lossy(&run.seen);
     let before_tui = before_tui.split("\x1b[?1049h").next().unwrap_or_default();
     assert!(!before_tui.contains("Open this address"), "the scripted browser signs in quietly: {before_tui}");
+    assert!(run.quit().success());
+}
+
+#[test]
+fn the_demo_confidential_persona_signs_in_and_refreshes() {
+    let mut run = spawn(&["--demo", "--as", "confidential"]);
+    assert!(
+        run.wait_for(b"<chris.coordinator@acme.example>", Duration::from_secs(30)),
+        "no token pane: {}",
+        String::from_utf8_lossy(&run.seen)
+    );
+    assert!(run.wait_for(b"confidential", Duration::from_secs(5)), "{}", String::from_utf8_lossy(&run.seen));
+    assert!(run.wait_for(b"refreshes", Duration::from_secs(5)), "{}", String::from_utf8_lossy(&run.seen));
     assert!(run.quit().success());
 }
 

@@ -15,7 +15,7 @@ use qtop::demo::PersonaBrowser;
 use qtop::event::{Command, Event, MonitorEvent, QueueInfo};
 use qtop::genesys::auth::{
     AuthMethod, AuthPhase, AuthStatus, Grant, PkceMode, PkceSettings, ProvidedToken, RenewalState, Session,
-    SignInPrompt, TokenFacts, TokenSource, client_credentials,
+    SessionKind, SignInPrompt, TokenFacts, TokenSource, client_credentials,
 };
 use qtop::genesys::browser::NoBrowser;
 use qtop::genesys::catalog::{self, EndpointId};
@@ -52,11 +52,13 @@ async fn persona_session(t: &TestSim, persona: &str) -> Arc<Session> {
         }
         Persona::User(u) => {
             let user = &t.org.users[u];
+            let client = &t.org.clients[user.client.unwrap()];
             let settings = PkceSettings {
-                client_id: t.org.clients[user.client.unwrap()].id.clone(),
+                client_id: client.id.clone(),
                 redirect_port: 0,
                 mode: PkceMode::Loopback,
                 cache: None,
+                secret: (!client.is_public()).then(|| Secret::new(client.secret.clone())),
             };
             Session::new(t.client(), AuthMethod::Pkce(settings))
                 .with_opener(Arc::new(PersonaBrowser::new(&user.email, &user.password)))
@@ -144,35 +146,48 @@ fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
 
-/// A report from the sim with the random parts (fingerprints) made stable.
-async fn report_for(sim: &TestSim, persona: &str) -> (Box<TokenReport>, Grant) {
+/// A report from the sim with the random parts (fingerprints) made stable, and the kind of
+/// session the persona signs in with.
+async fn report_for(sim: &TestSim, persona: &str) -> (Box<TokenReport>, SessionKind) {
     let session = persona_session(sim, persona).await;
     let mut report = inspect(&session).await.unwrap();
     report.fingerprint = "sha256:5e55a10e".into();
-    let grant = report.grant;
-    (Box::new(report), grant)
+    (Box::new(report), session.kind())
 }
 
-fn facts(grant: Grant, lifetime: Option<i64>, source: TokenSource) -> TokenFacts {
+fn grant_of(kind: SessionKind) -> Grant {
+    match kind {
+        SessionKind::ClientCredentials => Grant::ClientCredentials,
+        SessionKind::ConfidentialCode | SessionKind::PublicCode => Grant::AuthorizationCode,
+        SessionKind::Provided => Grant::Provided,
+    }
+}
+
+fn facts(kind: SessionKind, lifetime: Option<i64>, source: TokenSource) -> TokenFacts {
     let now = t(NOW);
     let obtained = now - SignedDuration::from_secs(30);
+    let grant = grant_of(kind);
+    // As the session does: a minute before expiry, or a third of the lifetime when shorter; a
+    // public session asks 5 minutes before its end, or a fifth of the lifetime.
+    let margin = |l: i64| if kind == SessionKind::PublicCode { (l / 5).min(300) } else { (l / 3).min(60) };
     TokenFacts {
         grant,
         fingerprint: "sha256:5e55a10e".into(),
         obtained_at: obtained,
         expires_at: lifetime.map(|l| obtained + SignedDuration::from_secs(l)),
-        renewable: grant != Grant::Provided,
+        renewable: kind.renews_alone(),
         source,
+        // The sim sends public clients one too; the pane must not claim it is used.
         refresh_fingerprint: (grant == Grant::AuthorizationCode).then(|| "sha256:0f0f0f0f".into()),
-        // As the session does: a minute before expiry, or a third of the lifetime when shorter.
         renew_at: lifetime
             .filter(|_| grant != Grant::Provided)
-            .map(|l| obtained + SignedDuration::from_secs(l - (l / 3).min(60))),
+            .map(|l| obtained + SignedDuration::from_secs(l - margin(l))),
         jwt: vec![],
     }
 }
 
-fn app_with(label: &str, grant: Grant, facts: TokenFacts, report: Box<TokenReport>) -> App {
+fn app_with(label: &str, kind: SessionKind, facts: TokenFacts, report: Box<TokenReport>) -> App {
+    let grant = grant_of(kind);
     let now = t(NOW);
     let mut app = App::new(label.into(), grant, Duration::from_secs(1), now);
     let queues = ["Billing & Payments", "Customer Care", "Sales - New Customers"]
@@ -183,6 +198,7 @@ fn app_with(label: &str, grant: Grant, facts: TokenFacts, report: Box<TokenRepor
     app.update(Event::Monitor(MonitorEvent::Queues { queues, unmatched: vec![], at: now }));
     app.update(Event::Monitor(MonitorEvent::Auth(Box::new(AuthStatus {
         phase: AuthPhase::SignedIn,
+        kind,
         signed_in_at: Some(facts.obtained_at),
         sign_ins: 1,
         renewal: RenewalState { last_ok: Some((facts.obtained_at, facts.source.clone())), ..Default::default() },
@@ -197,18 +213,67 @@ fn app_with(label: &str, grant: Grant, facts: TokenFacts, report: Box<TokenRepor
 #[tokio::test]
 async fn pane_for_a_user() {
     let sim = start_sim().await;
-    let (report, grant) = report_for(&sim, "supervisor").await;
-    let app = app_with("us-west-2", grant, facts(grant, Some(90), TokenSource::SignIn), report);
+    let (report, kind) = report_for(&sim, "supervisor").await;
+    let app = app_with("us-west-2", kind, facts(kind, Some(90), TokenSource::SignIn), report);
     let screen = render(&app, 120, 40);
     assert!(screen.contains("Sam Supervisor <sam.supervisor@acme.example>"), "{screen}");
+    assert!(
+        screen.contains("session  public code grant: one token lifetime, then sign in again · ends 10:31:00 UTC"),
+        "{screen}"
+    );
+    assert!(!screen.contains("refresh token"), "a public client never claims to refresh: {screen}");
+    assert!(screen.contains("no refresh (a public client): sign in again · asks in 42s"), "{screen}");
     insta::assert_snapshot!(screen);
+}
+
+#[tokio::test]
+async fn pane_for_a_confidential_user() {
+    let sim = start_sim().await;
+    let (report, kind) = report_for(&sim, "confidential").await;
+    assert_eq!(kind, SessionKind::ConfidentialCode);
+    let app = app_with("us-west-2", kind, facts(kind, Some(90), TokenSource::SignIn), report);
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("session  confidential code grant: refreshes"), "{screen}");
+    assert!(screen.contains("refresh token sha256:0f0f0f0f · renews in 30s"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[tokio::test]
+async fn pane_when_a_public_session_ended() {
+    let sim = start_sim().await;
+    let (report, kind) = report_for(&sim, "supervisor").await;
+    let mut app = app_with("us-west-2", kind, facts(kind, Some(90), TokenSource::SignIn), report);
+    let mut status = app.auth.clone();
+    status.phase = AuthPhase::Expired("press a to sign in again".into());
+    app.update(Event::Monitor(MonitorEvent::Auth(Box::new(status))));
+    app.update(Event::Tick(t(NOW) + SignedDuration::from_secs(75)));
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("ended: press a to sign in again; nothing is sent until then"), "{screen}");
+    assert!(screen.contains("10:31:00 UTC · expired"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[tokio::test]
+async fn pane_while_a_public_session_asks_to_sign_in_again() {
+    let sim = start_sim().await;
+    let (report, kind) = report_for(&sim, "supervisor").await;
+    let mut app = app_with("us-west-2", kind, facts(kind, Some(90), TokenSource::SignIn), report);
+    let mut status = app.auth.clone();
+    status.phase = AuthPhase::AwaitingUser(Box::default());
+    app.update(Event::Monitor(MonitorEvent::Auth(Box::new(status))));
+    app.update(Event::Tick(t(NOW) + SignedDuration::from_secs(15)));
+    // The pane under the prompt, as it shows when the prompt is dismissed or wide screens.
+    let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap();
+    term.draw(|f| ui::token_pane::draw(f, f.area(), &app, &ui::theme::Theme::new(false, false))).unwrap();
+    let screen = term.backend().to_string();
+    assert!(screen.contains("sign-in prompt open: sign in again before 10:31:00 UTC"), "{screen}");
 }
 
 #[tokio::test]
 async fn pane_for_client_credentials() {
     let sim = start_sim().await;
-    let (report, grant) = report_for(&sim, "home-division").await;
-    let app = app_with("us-west-2", grant, facts(grant, Some(86_400), TokenSource::SignIn), report);
+    let (report, kind) = report_for(&sim, "home-division").await;
+    let app = app_with("us-west-2", kind, facts(kind, Some(86_400), TokenSource::SignIn), report);
     let screen = render(&app, 120, 40);
     assert!(screen.contains("do not limit client credentials"), "{screen}");
     assert!(screen.contains("Home only; not EMEA Support, Finance"), "{screen}");
@@ -218,8 +283,8 @@ async fn pane_for_client_credentials() {
 #[tokio::test]
 async fn pane_for_an_env_token() {
     let sim = start_sim().await;
-    let (report, grant) = report_for(&sim, "env-token").await;
-    let app = app_with("us-west-2", grant, facts(grant, None, TokenSource::Env), report);
+    let (report, kind) = report_for(&sim, "env-token").await;
+    let app = app_with("us-west-2", kind, facts(kind, None, TokenSource::Env), report);
     let screen = render(&app, 120, 40);
     assert!(screen.contains("cannot be renewed") && screen.contains("GENESYSCLOUD_ACCESS_TOKEN"), "{screen}");
     insta::assert_snapshot!(screen);
@@ -228,8 +293,8 @@ async fn pane_for_an_env_token() {
 #[tokio::test]
 async fn pane_for_an_expiring_token() {
     let sim = start_sim().await;
-    let (report, grant) = report_for(&sim, "expiring").await;
-    let mut app = app_with("us-west-2", grant, facts(grant, Some(90), TokenSource::Reissue), report);
+    let (report, kind) = report_for(&sim, "expiring").await;
+    let mut app = app_with("us-west-2", kind, facts(kind, Some(90), TokenSource::Reissue), report);
     app.update(Event::Tick(t(NOW) + SignedDuration::from_secs(45)));
     let screen = render(&app, 120, 40);
     assert!(screen.contains("in 15s") && screen.contains("renewal due"), "{screen}");
@@ -239,8 +304,8 @@ async fn pane_for_an_expiring_token() {
 #[tokio::test]
 async fn pane_for_an_expired_token() {
     let sim = start_sim().await;
-    let (report, grant) = report_for(&sim, "supervisor").await;
-    let mut app = app_with("us-west-2", grant, facts(grant, Some(90), TokenSource::Refresh), report);
+    let (report, kind) = report_for(&sim, "confidential").await;
+    let mut app = app_with("us-west-2", kind, facts(kind, Some(90), TokenSource::Refresh), report);
     app.update(Event::Tick(t(NOW) + SignedDuration::from_secs(75)));
     let screen = render(&app, 120, 40);
     assert!(screen.contains("expired"), "{screen}");
@@ -250,8 +315,8 @@ async fn pane_for_an_expired_token() {
 #[tokio::test]
 async fn pane_when_the_refresh_failed() {
     let sim = start_sim().await;
-    let (report, grant) = report_for(&sim, "supervisor").await;
-    let mut app = app_with("us-west-2", grant, facts(grant, Some(90), TokenSource::Refresh), report);
+    let (report, kind) = report_for(&sim, "confidential").await;
+    let mut app = app_with("us-west-2", kind, facts(kind, Some(90), TokenSource::Refresh), report);
     let mut status = app.auth.clone();
     status.renewal.last_failure = Some((
         t(NOW) + SignedDuration::from_secs(30),
@@ -267,8 +332,8 @@ async fn pane_when_the_refresh_failed() {
 #[tokio::test]
 async fn pane_at_80x24_is_a_summary() {
     let sim = start_sim().await;
-    let (report, grant) = report_for(&sim, "agent").await;
-    let mut app = app_with("us-west-2", grant, facts(grant, Some(90), TokenSource::SignIn), report);
+    let (report, kind) = report_for(&sim, "agent").await;
+    let mut app = app_with("us-west-2", kind, facts(kind, Some(90), TokenSource::SignIn), report);
     app.update(Event::Resize(80, 24));
     assert!(!render(&app, 80, 24).contains("Token"), "hidden by default on a short terminal");
     app.update(Event::Key(KeyEvent::new(KeyCode::Char('t'), KeyModifiers::NONE)));
@@ -298,7 +363,7 @@ async fn a_jwt_is_decoded_shown_unverified_and_dates_the_token() {
     assert_eq!(facts.expires_at, Some(Timestamp::from_second(exp).unwrap()), "exp dates a provided JWT");
     assert_eq!(facts.jwt.len(), 1);
     let (report, _) = report_for(&sim, "env-token").await;
-    let mut app = app_with("us-west-2", Grant::Provided, facts, report);
+    let mut app = app_with("us-west-2", SessionKind::Provided, facts, report);
     app.update(Event::Tick(Timestamp::now()));
     let screen = render(&app, 120, 40);
     assert!(screen.contains("access token RS256 (unverified): iss=https://idp.example sub=user-42 exp="), "{screen}");
@@ -310,8 +375,8 @@ async fn a_jwt_is_decoded_shown_unverified_and_dates_the_token() {
 #[tokio::test]
 async fn sign_in_prompt_masks_the_pasted_code() {
     let sim = start_sim().await;
-    let (report, grant) = report_for(&sim, "supervisor").await;
-    let mut app = app_with("us-west-2", grant, facts(grant, Some(90), TokenSource::SignIn), report);
+    let (report, kind) = report_for(&sim, "supervisor").await;
+    let mut app = app_with("us-west-2", kind, facts(kind, Some(90), TokenSource::SignIn), report);
     let mut status = app.auth.clone();
     status.phase = AuthPhase::AwaitingUser(Box::new(SignInPrompt {
         authorize_url: "https://login.usw2.pure.cloud/oauth/authorize?response_type=code&client_id=7de3af06-c0b3-4f9f-b2ce-1f3f3c1d0a04&redirect_uri=http%3A%2F%2F127.0.0.1%3A8085%2Fcallback&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&state=xyz".into(),
@@ -373,17 +438,20 @@ fn step(app: &mut App, ev: Event, auth: &AuthCommands, cmds: &mpsc::Sender<qtop:
 #[tokio::test]
 async fn no_frame_event_or_error_shows_a_secret() {
     let mut org = Org::demo();
-    org.clients.iter_mut().find(|c| c.name == "qtop cli").unwrap().token_lifetime_secs = 3;
+    org.clients.iter_mut().find(|c| c.name == "qtop cli (confidential)").unwrap().token_lifetime_secs = 3;
     let t = start_sim_with(org).await;
     let dir = tempfile::tempdir().unwrap();
-    let Some(Persona::User(u)) = t.org.persona("supervisor") else { panic!() };
+    // The confidential client: it refreshes, and qtop holds its secret too.
+    let Some(Persona::User(u)) = t.org.persona("confidential") else { panic!() };
     let user = t.org.users[u].clone();
-    let client_id = t.org.clients[user.client.unwrap()].id.clone();
+    let client = t.org.clients[user.client.unwrap()].clone();
+    let client_id = client.id.clone();
     let settings = PkceSettings {
         client_id: client_id.clone(),
         redirect_port: 0,
         mode: PkceMode::Auto,
         cache: Some(TokenCache::new(dir.path(), "sim", &client_id)),
+        secret: Some(Secret::new(client.secret.clone())),
     };
     let session = Arc::new(
         Session::new(t.client(), AuthMethod::Pkce(settings))
@@ -436,6 +504,7 @@ async fn no_frame_event_or_error_shows_a_secret() {
                 redirect_port: 0,
                 mode: PkceMode::Paste,
                 cache: None,
+                secret: Some(Secret::new(client.secret.clone())),
             }),
         )
         .with_opener(Arc::new(NoBrowser)),
@@ -515,12 +584,12 @@ async fn the_token_report_names_the_endpoints_qtop_calls() {
 #[tokio::test]
 async fn the_header_names_the_org_once_the_token_says_it() {
     let sim = start_sim().await;
-    let (report, grant) = report_for(&sim, "supervisor").await;
+    let (report, kind) = report_for(&sim, "supervisor").await;
     let name = report.info.as_ref().unwrap().organization.as_ref().unwrap().name.clone().unwrap();
-    let before = App::new("us-west-2".into(), grant, Duration::from_secs(1), t(NOW));
+    let before = App::new("us-west-2".into(), grant_of(kind), Duration::from_secs(1), t(NOW));
     let top = |app: &App, w| render(app, w, 40).lines().next().unwrap().to_string();
     assert!(top(&before, 120).contains("org us-west-2") && !top(&before, 120).contains(&name));
-    let app = app_with("us-west-2", grant, facts(grant, Some(90), TokenSource::SignIn), report);
+    let app = app_with("us-west-2", kind, facts(kind, Some(90), TokenSource::SignIn), report);
     assert!(top(&app, 120).contains(&format!("{name}, us-west-2")), "{}", top(&app, 120));
     // Narrow: the name stays, the region goes.
     let narrow = render(&app, 80, 24).lines().next().unwrap().to_string();

@@ -50,7 +50,19 @@ pub const MYTHS: &[Myth] = &[
     },
     Myth {
         id: "403-means-scope",
-        tells: &["403 means your token lacks a scope", "403 means missing scope", "403 is a scope"],
+        tells: &[
+            "403 means your token lacks a scope",
+            "403 means missing scope",
+            "403 is a scope",
+            "need scope",
+            "need the scope",
+            "need a scope",
+            "needs scope",
+            "needs the scope",
+            "lacks a scope",
+            "missing the scope",
+            "missing a scope",
+        ],
         myth: "a 403 rarely means a missing scope",
         truth: "scopes are enforced only when the org turns on \"Enforce scopes\" (off by default); a 403 almost always means a missing permission (role) or division",
     },
@@ -61,6 +73,12 @@ pub const MYTHS: &[Myth] = &[
         truth: "treat access tokens as opaque: GET /api/v2/tokens/me returns authorizedScope and the OAuth client",
     },
 ];
+
+/// Names the folklore gives to permissions that do not exist (`analytics:queue:view`): never
+/// to be reported as a missing permission.
+pub fn is_invented_permission(permission: &str) -> bool {
+    permission.eq_ignore_ascii_case("analytics:queue:view")
+}
 
 /// Every myth the text repeats.
 pub fn find(text: &str) -> Vec<&'static Myth> {
@@ -95,6 +113,14 @@ mod tests {
             ]
         );
         assert!(find("POST /api/v2/analytics/queues/observations/query returned 403").is_empty());
+    }
+
+    #[test]
+    fn asking_for_a_scope_on_a_403_is_the_scope_myth() {
+        let ids: Vec<&str> = find("I get 403, do I need scope analytics:queue:view?").iter().map(|m| m.id).collect();
+        assert_eq!(ids, ["queue-view-scope", "403-means-scope"]);
+        assert!(is_invented_permission("analytics:queue:view"));
+        assert!(!is_invented_permission("analytics:queueObservation:view"));
     }
 
     #[test]

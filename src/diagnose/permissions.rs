@@ -27,7 +27,7 @@ fn is_permission(s: &str) -> bool {
 
 /// `analytics:queueObservation:view` or `telephony:extensionPool:edit:<division-id>`.
 fn named(s: &str) -> Option<NamedPermission> {
-    let s = s.trim().trim_matches(|c| c == '\'' || c == '"' || c == '`' || c == '.' || c == ',');
+    let s = s.trim().trim_matches(|c: char| QUOTES.contains(&c) || matches!(c, '.' | ',' | '?' | '!' | ';'));
     if !is_permission(s) {
         return None;
     }
@@ -44,26 +44,69 @@ pub fn permissions_in(message: &str) -> Vec<NamedPermission> {
             out.push(p);
         }
     };
-    if let Some(p) = forbidden_on_domain(message) {
+    for p in forbidden_on_domain(message) {
         push(p);
     }
     for token in message.split(|c: char| c.is_whitespace() || c == '[' || c == ']' || c == ',' || c == '(' || c == ')')
     {
-        if let Some(p) = named(token) {
+        if let Some(p) = named(token)
+            && !super::myths::is_invented_permission(&p.permission)
+        {
             push(p);
         }
     }
     out
 }
 
-/// "Permission is forbidden on domain, 'responses', entity 'response', with action set '[view]'"
-fn forbidden_on_domain(message: &str) -> Option<NamedPermission> {
-    let quoted: Vec<&str> = message.split('\'').skip(1).step_by(2).collect();
-    if !message.contains("forbidden on domain") || quoted.len() < 3 {
-        return None;
+/// Quote marks the legacy message has been seen with, matched or not (a backtick has stood
+/// where a closing quote belongs).
+const QUOTES: &[char] = &['\'', '`', '"', '‘', '’', '“', '”', '´'];
+
+/// A domain, entity or action: letters, digits, `_`, or the `*` wildcard.
+fn is_part(s: &str) -> bool {
+    s == "*"
+        || (s.starts_with(|c: char| c.is_ascii_alphabetic())
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+}
+
+/// A word with its quotes and list brackets taken off.
+fn bare(word: &str) -> &str {
+    word.trim_matches(|c: char| QUOTES.contains(&c) || c == '[' || c == ']' || c == '.' || c == ';')
+}
+
+/// "Permission is forbidden on domain, 'responses', entity 'response', with action set
+/// '[view]'": one permission per action in the set, whatever the quotes (any kind, mismatched,
+/// or none). Read by position — the word after "domain", the word after "entity", the list
+/// after "action set" — so nothing between them can become a name; anything that is not a
+/// clean name gives no permission rather than a fragment.
+fn forbidden_on_domain(message: &str) -> Vec<NamedPermission> {
+    let lower = message.to_ascii_lowercase();
+    let Some(at) = lower.find("forbidden on domain") else { return vec![] };
+    let at = at + "forbidden on domain".len();
+    // ASCII lower-casing keeps every byte offset, so `lower` indexes `message`.
+    let (rest, lower_rest) = (&message[at..], &lower[at..]);
+    let words: Vec<&str> =
+        rest.split(|c: char| c.is_whitespace() || c == ',').map(bare).filter(|w| !w.is_empty()).collect();
+    let [domain, kw, entity, ..] = words[..] else { return vec![] };
+    if !kw.eq_ignore_ascii_case("entity") || !is_part(domain) || !is_part(entity) {
+        return vec![];
     }
-    let action = quoted[2].trim_matches(|c| c == '[' || c == ']').split(',').next()?.trim();
-    Some(NamedPermission { permission: format!("{}:{}:{}", quoted[0], quoted[1], action), division: None })
+    let Some(set) = lower_rest.find("action set") else { return vec![] };
+    let list = rest[set + "action set".len()..].trim_start_matches(|c: char| c.is_whitespace() || QUOTES.contains(&c));
+    // Bracketed, the set runs to its closing bracket; bare, it is one word.
+    let list = match list.strip_prefix('[') {
+        Some(inner) => inner.split(']').next().unwrap_or(inner),
+        None => list.split(|c: char| c.is_whitespace() || c == ',').next().unwrap_or(""),
+    };
+    let actions: Vec<&str> =
+        list.split(|c: char| c.is_whitespace() || c == ',').map(bare).filter(|a| !a.is_empty()).collect();
+    if actions.is_empty() || !actions.iter().all(|a| is_part(a)) {
+        return vec![];
+    }
+    actions
+        .into_iter()
+        .map(|a| NamedPermission { permission: format!("{domain}:{entity}:{a}"), division: None })
+        .collect()
 }
 
 /// Division ids in "… in at least one of the following division(s): [id, id]".
@@ -100,6 +143,50 @@ mod tests {
         assert_eq!(perms(m).len(), 2);
         assert!(perms("Unable to perform … permission(s): com.inin.pubapi.iam.util.ResourcePermission").is_empty());
         assert!(names_internal_class("permission(s): com.inin.pubapi.iam.util.ResourcePermission"));
+    }
+
+    #[test]
+    fn the_legacy_forbidden_message_with_mismatched_quotes_names_only_real_permissions() {
+        // As the real service printed it: a backtick where the closing quote belongs.
+        let m = "Permission is forbidden on domain, 'responses`, entity 'response', with action set '[view]'";
+        assert_eq!(perms(m), [("responses:response:view".into(), None)]);
+        let m = "Permission is forbidden on domain, ‘responses’, entity “response”, with action set [view, edit]";
+        assert_eq!(perms(m), [("responses:response:view".into(), None), ("responses:response:edit".into(), None)]);
+        let m = "Permission is forbidden on domain, responses, entity response, with action set view.";
+        assert_eq!(perms(m), [("responses:response:view".into(), None)]);
+        let m = r#"{"message":"Permission is forbidden on domain, 'routing`, entity 'queue', with action set '[view,edit]'","code":"forbidden","status":403}"#;
+        assert_eq!(perms(m), [("routing:queue:view".into(), None), ("routing:queue:edit".into(), None)]);
+        // Something that is not a name gives nothing rather than a fragment.
+        assert!(perms("Permission is forbidden on domain, 'a b', entity 'c', with action set '[view]'").is_empty());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_mix_of_quotes_yields_exactly_the_named_permissions(
+            domain in "[a-z][a-zA-Z0-9]{0,11}",
+            entity in "[a-z][a-zA-Z0-9]{0,11}",
+            actions in proptest::collection::vec("[a-z][a-zA-Z]{0,7}", 1..4),
+            quotes in proptest::collection::vec(0usize..9, 6),
+            brackets in proptest::bool::ANY,
+            spaced in proptest::bool::ANY,
+        ) {
+            let q = |i: usize| ["'", "`", "\"", "‘", "’", "“", "”", "´", ""][quotes[i]];
+            let sep = if spaced { ", " } else { "," };
+            let list = actions.join(sep);
+            let set = if brackets || actions.len() > 1 { format!("[{list}]") } else { list };
+            let m = format!(
+                "Permission is forbidden on domain, {}{domain}{}, entity {}{entity}{}, with action set {}{set}{}",
+                q(0), q(1), q(2), q(3), q(4), q(5)
+            );
+            let mut want: Vec<(String, Option<String>)> = vec![];
+            for a in &actions {
+                let p = (format!("{domain}:{entity}:{a}"), None);
+                if !want.contains(&p) {
+                    want.push(p);
+                }
+            }
+            proptest::prop_assert_eq!(perms(&m), want, "{}", m);
+        }
     }
 
     #[test]

@@ -2,10 +2,12 @@
 //!
 //! Codes are single-use and live 60 s; redeeming one needs the same client and redirect URI
 //! and a verifier whose S256 hash is the challenge. Reusing a code revokes what it bought
-//! (RFC 6749 §4.1.2). Refresh tokens rotate: each use returns a new one and retires the old,
-//! so a stolen cached refresh token works once at most and its reuse is refused — the
-//! behaviour OAuth 2.1 asks of public clients. Lifetimes run on real (tokio) time, like
-//! access tokens.
+//! (RFC 6749 §4.1.2). Refresh tokens are used only by confidential clients (the token
+//! endpoint refuses the rest, see `oauth.rs`). UNCONFIRMED: that they rotate — each use
+//! returns a new one and retires the old, so a stolen cached refresh token works once at most;
+//! the sheet says nothing about rotation, so qtop keeps the old refresh token when an answer
+//! carries none. UNCONFIRMED too: `invalid_grant` for a spent, expired or revoked one (the
+//! sheet's "probably"). Lifetimes run on real (tokio) time, like access tokens.
 
 use std::collections::HashMap;
 
@@ -52,6 +54,8 @@ pub struct Grants {
     refresh: HashMap<String, RefreshRecord>,
     /// Verifiers that redeemed codes (a server sees them; tests scan screens for them).
     pub verifiers_seen: Vec<String>,
+    /// `grant_type=refresh_token` requests, refused or not (tests check who refreshes).
+    pub refresh_requests: usize,
 }
 
 fn random(n: usize) -> String {

@@ -46,6 +46,8 @@ pub struct Shared {
     pub admin: bool,
     /// Notification channels and their sockets.
     pub notifications: super::notifications::Notifications,
+    /// Every HTTP request that reached the simulator (tests count what a client sends).
+    pub requests: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
@@ -68,6 +70,7 @@ impl Shared {
             faults_on: AtomicBool::new(false),
             admin,
             notifications: Default::default(),
+            requests: Default::default(),
         })
     }
 
@@ -237,6 +240,7 @@ async fn method_not_allowed() -> Response {
 
 /// Every response carries `ININ-Correlation-Id` and a `Date` on the org's clock.
 async fn stamp(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    shared.requests.fetch_add(1, Ordering::Relaxed);
     let cid = uuid::Uuid::new_v4().to_string();
     let mut resp = CORRELATION_ID.scope(cid.clone(), next.run(req)).await;
     let h = resp.headers_mut();

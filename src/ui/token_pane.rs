@@ -14,7 +14,7 @@ use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table};
 use super::format::{fit, span, wrap};
 use super::theme::Theme;
 use crate::app::App;
-use crate::genesys::auth::{Grant, SignInPrompt, TokenFacts};
+use crate::genesys::auth::{AuthPhase, Grant, SessionKind, SignInPrompt, TokenFacts, TokenSource};
 use crate::genesys::pkce::masked;
 use crate::genesys::token::{Check, Principal, TokenReport};
 
@@ -92,7 +92,11 @@ fn who(app: &App, report: Option<&TokenReport>) -> String {
 
 fn expiry(app: &App, facts: &TokenFacts, theme: &Theme) -> Vec<Span<'static>> {
     let Some(exp) = facts.expires_at else {
-        let why = if facts.renewable { "unknown" } else { "unknown (an opaque token says nothing about its lifetime)" };
+        let why = if facts.grant == Grant::Provided {
+            "unknown (an opaque token says nothing about its lifetime)"
+        } else {
+            "unknown"
+        };
         return vec![Span::styled(why.to_string(), theme.warn())];
     };
     match left(app, exp) {
@@ -108,17 +112,44 @@ fn expiry(app: &App, facts: &TokenFacts, theme: &Theme) -> Vec<Span<'static>> {
     }
 }
 
+/// What kind of session this is, and for the kinds that end, when.
+fn session(app: &App, facts: &TokenFacts) -> Vec<Span<'static>> {
+    let kind = app.auth.kind;
+    let mut text = kind.to_string();
+    if !kind.renews_alone()
+        && let Some(end) = facts.expires_at
+    {
+        text.push_str(&format!(" · ends {}", time(app, end)));
+    }
+    plain(text)
+}
+
 fn renewal(app: &App, facts: &TokenFacts, theme: &Theme) -> Vec<Span<'static>> {
     let r = &app.auth.renewal;
-    if !facts.renewable {
-        return vec![Span::styled(
-            "none: a provided token cannot be renewed; give qtop a new one before it expires".to_string(),
-            theme.warn(),
-        )];
+    if let AuthPhase::Expired(fix) = &app.auth.phase {
+        return vec![Span::styled(format!("ended: {fix}; nothing is sent until then"), theme.bad())];
     }
-    let how = match (facts.grant, &facts.refresh_fingerprint) {
-        (Grant::AuthorizationCode, Some(fp)) => format!("refresh token {fp}"),
-        (Grant::AuthorizationCode, None) => "no refresh token: sign in again".into(),
+    match app.auth.kind {
+        SessionKind::Provided => {
+            let how = match &facts.source {
+                TokenSource::File(p) => format!(
+                    "none: qtop cannot renew a provided token; write a new one to {} (read again when it changes)",
+                    p.display()
+                ),
+                _ => "none: a provided token cannot be renewed; give qtop a new one before it expires".into(),
+            };
+            return vec![Span::styled(how, theme.warn())];
+        }
+        SessionKind::PublicCode if matches!(app.auth.phase, AuthPhase::AwaitingUser(_)) => {
+            let until = facts.expires_at.map(|e| format!(" before {}", time(app, e))).unwrap_or_default();
+            return vec![Span::styled(format!("sign-in prompt open: sign in again{until}"), theme.warn())];
+        }
+        _ => {}
+    }
+    let how = match (app.auth.kind, &facts.refresh_fingerprint) {
+        (SessionKind::PublicCode, _) => "no refresh (a public client): sign in again".into(),
+        (SessionKind::ConfidentialCode, Some(fp)) => format!("refresh token {fp}"),
+        (SessionKind::ConfidentialCode, None) => "no refresh token: sign in again".into(),
         _ => "ask again with the client secret".into(),
     };
     let mut out = vec![];
@@ -137,8 +168,10 @@ fn renewal(app: &App, facts: &TokenFacts, theme: &Theme) -> Vec<Span<'static>> {
     }
     out.push(Span::raw(how));
     if let Some(at) = facts.renew_at {
+        let when = if app.auth.kind == SessionKind::PublicCode { "asks" } else { "renews" };
         match left(app, at) {
-            Some(d) => out.push(Span::raw(format!(" · renews in {}", span(d)))),
+            Some(d) => out.push(Span::raw(format!(" · {when} in {}", span(d)))),
+            None if app.auth.kind == SessionKind::PublicCode => out.push(Span::raw(" · asking".to_string())),
             None => out.push(Span::raw(" · renewal due".to_string())),
         }
     }
@@ -157,6 +190,7 @@ fn fact_lines(app: &App, theme: &Theme, width: usize) -> Vec<Line<'static>> {
         return lines;
     };
     lines.push(row("grant", plain(format!("{} · {} · {}", facts.grant, facts.fingerprint, facts.source)), theme));
+    lines.push(row("session", session(app, facts), theme));
     lines.push(row("expires", expiry(app, facts, theme), theme));
     lines.push(row("renewal", renewal(app, facts, theme), theme));
     let scopes = match (report.map(TokenReport::principal), report.map(|r| &r.info)) {

@@ -41,6 +41,55 @@ impl fmt::Display for Grant {
     }
 }
 
+/// What keeping the session alive takes: the one answer the token pane, `qtop doctor` and
+/// the exporter all give to "will this keep working by itself?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionKind {
+    /// Client credentials: qtop asks for a new token by itself.
+    #[default]
+    ClientCredentials,
+    /// The code grant with the client secret: the refresh token renews it silently.
+    ConfidentialCode,
+    /// The code grant + PKCE without a secret: Genesys refreshes only confidential clients,
+    /// so the session lasts one token lifetime, then the person signs in again.
+    PublicCode,
+    /// A token made by something else: qtop cannot renew it.
+    Provided,
+}
+
+impl SessionKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            SessionKind::ClientCredentials => "client credentials",
+            SessionKind::ConfidentialCode => "confidential code grant",
+            SessionKind::PublicCode => "public code grant",
+            SessionKind::Provided => "provided token",
+        }
+    }
+
+    /// What happens when the token runs out.
+    pub fn renewal(self) -> &'static str {
+        match self {
+            SessionKind::ClientCredentials => "a new token by itself",
+            SessionKind::ConfidentialCode => "refreshes",
+            SessionKind::PublicCode => "one token lifetime, then sign in again",
+            SessionKind::Provided => "cannot be renewed",
+        }
+    }
+
+    /// Renews with nobody at the keyboard (as long as the server agrees).
+    pub fn renews_alone(self) -> bool {
+        matches!(self, SessionKind::ClientCredentials | SessionKind::ConfidentialCode)
+    }
+}
+
+impl fmt::Display for SessionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.label(), self.renewal())
+    }
+}
+
 /// How the current token came to be.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum TokenSource {
@@ -175,10 +224,14 @@ pub struct TokenFacts {
     pub fingerprint: String,
     pub obtained_at: Timestamp,
     pub expires_at: Option<Timestamp>,
+    /// qtop renews it with nobody at the keyboard: client credentials, or a confidential
+    /// client holding a refresh token the server still takes.
     pub renewable: bool,
     pub source: TokenSource,
+    /// Set for a public client too when the server sent one; it is never used then.
     pub refresh_fingerprint: Option<String>,
-    /// When qtop will renew it (expiry minus the renew margin).
+    /// When qtop will renew it (expiry minus the renew margin); for a public session, when it
+    /// opens the sign-in prompt.
     pub renew_at: Option<Timestamp>,
     /// Decoded claims when the access token (or an id_token) is a JWT.
     pub jwt: Vec<JwtFacts>,

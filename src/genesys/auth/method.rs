@@ -5,7 +5,7 @@ use std::path::Path;
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::grant::{Grant, Token, TokenSource};
+use super::grant::{Grant, SessionKind, Token, TokenSource};
 use crate::genesys::models::TokenResponse;
 use crate::genesys::secret::Secret;
 use crate::genesys::token::decode_jwt;
@@ -41,6 +41,10 @@ pub struct PkceSettings {
     pub redirect_port: u16,
     pub mode: PkceMode,
     pub cache: Option<TokenCache>,
+    /// A confidential client's secret: with it the code exchange and the refresh authenticate
+    /// with HTTP Basic, and the session refreshes. Without it (a public client) Genesys does
+    /// not refresh, so the session lasts one token lifetime.
+    pub secret: Option<Secret>,
 }
 
 /// A token made by something else.
@@ -149,6 +153,23 @@ impl AuthMethod {
             AuthMethod::ClientCredentials { .. } => Grant::ClientCredentials,
             AuthMethod::Pkce(_) => Grant::AuthorizationCode,
             AuthMethod::Token(_) => Grant::Provided,
+        }
+    }
+
+    pub fn kind(&self) -> SessionKind {
+        match self {
+            AuthMethod::ClientCredentials { .. } => SessionKind::ClientCredentials,
+            AuthMethod::Pkce(PkceSettings { secret: Some(_), .. }) => SessionKind::ConfidentialCode,
+            AuthMethod::Pkce(_) => SessionKind::PublicCode,
+            AuthMethod::Token(_) => SessionKind::Provided,
+        }
+    }
+
+    /// The token file a provided token is read from.
+    pub fn token_file(&self) -> Option<&Path> {
+        match self {
+            AuthMethod::Token(ProvidedToken { source: TokenSource::File(p), .. }) => Some(p),
+            _ => None,
         }
     }
 

@@ -8,15 +8,16 @@ use jiff::{SignedDuration, Timestamp};
 use serde::de::DeserializeOwned;
 use tokio::sync::{Mutex, mpsc, watch};
 
-use super::grant::{Grant, Token, TokenSource};
+use super::grant::{Grant, SessionKind, Token, TokenSource};
 use super::method::{AuthMethod, PkceMode, PkceSettings, ProvidedToken};
 use super::status::{AuthPhase, AuthStatus, SignInPrompt};
 use super::token_endpoint::{client_credentials, exchange_code, refresh_token};
 use crate::budget::{Budget, Priority};
 use crate::genesys::browser::{Opener, SystemBrowser};
 use crate::genesys::catalog::EndpointId;
-use crate::genesys::client::{ApiError, Auth, Client, ErrorKind, Request, Response, ResponseMeta};
+use crate::genesys::client::{ApiError, Auth, Client, ErrorKind, Request, RequestLine, Response, ResponseMeta};
 use crate::genesys::loopback::{self, Verdict};
+use crate::genesys::models::ErrorBody;
 use crate::genesys::pkce::{self, Attempt, Callback};
 use crate::genesys::secret::Secret;
 use crate::genesys::token_cache::TokenCache;
@@ -39,12 +40,69 @@ enum Trigger {
     Rejected,
     /// The user asked (`a`).
     User,
+    /// The keep-alive task found it due: the only trigger besides the person's own that may
+    /// open the sign-in prompt while the token still works.
+    Scheduled,
+}
+
+/// Why the session ended and what the person can do about it.
+#[derive(Debug, Clone)]
+struct Ended {
+    why: String,
+    fix: String,
+}
+
+/// The code of the error a call gets, unsent, while the session has ended: the one Genesys
+/// documents for an expired token (`401 credentials.expired`), so every diagnosis reads it
+/// as an expired token.
+const ENDED_CODE: &str = "credentials.expired";
+
+/// The error of a call the session did not send because it has ended ([`AuthPhase::Expired`]).
+/// It carries no response metadata: no server answered.
+pub fn session_ended_error(request: RequestLine, why: &str, fix: &str) -> ApiError {
+    ApiError {
+        request,
+        kind: ErrorKind::Api {
+            status: 401,
+            body: Some(Box::new(ErrorBody {
+                message: Some(format!("not sent: {why}; {fix}")),
+                code: Some(ENDED_CODE.into()),
+                status: Some(401),
+                ..Default::default()
+            })),
+            raw: String::new(),
+        },
+        meta: None,
+    }
+}
+
+/// The call was not sent because the session has ended: retrying cannot help until the
+/// person renews it (and the next try sends nothing either, so it costs nothing).
+pub fn is_session_ended(e: &ApiError) -> bool {
+    e.meta.is_none() && e.status() == Some(401) && e.code() == Some(ENDED_CODE)
+}
+
+/// What changes when a token file is rewritten.
+type FileStamp = Option<(std::time::SystemTime, u64)>;
+
+fn file_stamp(path: &std::path::Path) -> FileStamp {
+    std::fs::metadata(path).ok().and_then(|m| Some((m.modified().ok()?, m.len())))
+}
+
+fn expired_why(t: &Token) -> String {
+    match t.expires_at {
+        Some(at) => format!("the token expired at {}", at.strftime("%H:%M:%S UTC")),
+        None => "the token expired".into(),
+    }
 }
 
 /// After a failed renewal, wait this long before trying again while the token still works.
 const RETRY_RENEWAL_AFTER: SignedDuration = SignedDuration::from_secs(10);
 /// How long the authorization-code flow waits for the browser or a paste.
 const FLOW_TIMEOUT: Duration = Duration::from_secs(600);
+/// A public session asks the person to sign in again this long before it ends (or a fifth
+/// of a shorter lifetime): time to notice the prompt, with the table still updating.
+pub const PROMPT_LEAD: Duration = Duration::from_secs(300);
 
 pub struct Session {
     client: Client,
@@ -64,6 +122,13 @@ pub struct Session {
     flow_timeout: Duration,
     /// The per-token request budget: every API call waits for room in it.
     budget: Budget,
+    kind: SessionKind,
+    /// Set while nothing but the person can renew the session: calls fail at once, unsent.
+    ended: StdMutex<Option<Ended>>,
+    /// A token file's modification time and length when last read.
+    file_seen: StdMutex<FileStamp>,
+    /// The fingerprint of a refresh token the server refused: not offered again.
+    dead_refresh: StdMutex<Option<String>>,
 }
 
 fn sign_in_error(detail: impl Into<String>) -> ApiError {
@@ -90,8 +155,10 @@ fn grant_refused(e: &ApiError) -> bool {
 
 impl Session {
     pub fn new(client: Client, method: AuthMethod) -> Self {
-        let (status, _) = watch::channel(AuthStatus::default());
+        let kind = method.kind();
+        let (status, _) = watch::channel(AuthStatus { kind, ..Default::default() });
         let (input_tx, input_rx) = mpsc::channel(8);
+        let file_seen = method.token_file().map(file_stamp).unwrap_or_default();
         Session {
             client,
             method,
@@ -106,7 +173,16 @@ impl Session {
             renew_failed: StdMutex::new(None),
             flow_timeout: FLOW_TIMEOUT,
             budget: Budget::default(),
+            kind,
+            ended: StdMutex::new(None),
+            file_seen: StdMutex::new(file_seen),
+            dead_refresh: StdMutex::new(None),
         }
+    }
+
+    /// What keeping this session alive takes.
+    pub fn kind(&self) -> SessionKind {
+        self.kind
     }
 
     /// Renew this long before expiry (default 60 s, never more than a third of the lifetime).
@@ -159,14 +235,24 @@ impl Session {
         let _ = self.input_tx.try_send(UserInput::Cancel);
     }
 
-    /// The current token, signing in or renewing first when needed.
+    /// The current token, signing in or renewing first when needed. While the session has
+    /// ended ([`AuthPhase::Expired`]) this fails at once, without a request.
     pub async fn token(&self) -> Result<Arc<Token>, ApiError> {
+        self.reread_token_file();
+        if let Some(e) = self.ended_error() {
+            return Err(e);
+        }
         let now = Timestamp::now();
         let current = self.current();
-        if let Some(t) = &current
-            && !t.needs_renewal(now, self.margin_for(t))
-        {
-            return Ok(t.clone());
+        if let Some(t) = &current {
+            if t.is_expired(now) && !self.renews_alone(t) {
+                return Err(self.end(expired_why(t)));
+            }
+            // Due but only the person can renew it: the keep-alive task opens the sign-in
+            // prompt, and polling goes on with this token meanwhile.
+            if !t.needs_renewal(now, self.margin_for(t)) || !self.renews_alone(t) {
+                return Ok(t.clone());
+            }
         }
         if let Some(e) = self.backing_off(now) {
             // A renewal failed moments ago: use what still works, or say why nothing does.
@@ -183,24 +269,120 @@ impl Session {
             },
             _ => self.signing.lock().await,
         };
-        self.renew_if_still_due().await
+        let token = self.renew_if_still_due(Trigger::Due).await?;
+        // A token handed over already dead (an expired JWT in the environment) ends at once.
+        if token.is_expired(Timestamp::now()) && !self.renews_alone(&token) {
+            return Err(self.end(expired_why(&token)));
+        }
+        Ok(token)
     }
 
     /// For the keep-alive task: renew when due, waiting for a renewal already running (and
     /// then finding nothing to do) instead of returning at once and asking again.
     pub async fn renew_if_due(&self) {
         let _guard = self.signing.lock().await;
-        if self.backing_off(Timestamp::now()).is_none() {
-            let _ = self.renew_if_still_due().await;
+        self.reread_token_file();
+        if self.is_ended() {
+            return;
+        }
+        let now = Timestamp::now();
+        if let Some(t) = self.current()
+            && t.is_expired(now)
+            && !self.renews_alone(&t)
+        {
+            // Said when it happens, not at the next call.
+            self.end(expired_why(&t));
+            return;
+        }
+        if self.backing_off(now).is_none() {
+            let _ = self.renew_if_still_due(Trigger::Scheduled).await;
         }
     }
 
     /// With the sign-in lock held: someone may have renewed while we waited for it.
-    async fn renew_if_still_due(&self) -> Result<Arc<Token>, ApiError> {
+    async fn renew_if_still_due(&self, trigger: Trigger) -> Result<Arc<Token>, ApiError> {
         match self.current() {
             Some(t) if !t.needs_renewal(Timestamp::now(), self.margin_for(&t)) => Ok(t),
-            Some(t) => self.renew_locked(Some(t), Trigger::Due).await,
+            Some(t) => self.renew_locked(Some(t), trigger).await,
             None => self.renew_locked(None, Trigger::First).await,
+        }
+    }
+
+    fn is_ended(&self) -> bool {
+        self.ended.lock().expect("ended state").is_some()
+    }
+
+    fn ended_error(&self) -> Option<ApiError> {
+        let e = self.ended.lock().expect("ended state").clone()?;
+        Some(session_ended_error(Request::new(EndpointId::TokensMe).line(), &e.why, &e.fix))
+    }
+
+    /// What the person does to renew this session, in the words of the screen that says it.
+    fn fix_for_person(&self) -> String {
+        match &self.method {
+            AuthMethod::Token(ProvidedToken { source: TokenSource::File(path), .. }) => {
+                format!("write a new token to {}", path.display())
+            }
+            AuthMethod::Token(_) => "start qtop with a new token".into(),
+            _ => "press a to sign in again".into(),
+        }
+    }
+
+    /// The session has ended and only the person can renew it: say so once, send nothing
+    /// until then, and return the error unsent calls get.
+    fn end(&self, why: String) -> ApiError {
+        let fix = self.fix_for_person();
+        let first =
+            self.ended.lock().expect("ended state").replace(Ended { why: why.clone(), fix: fix.clone() }).is_none();
+        if first {
+            tracing::warn!(grant = %self.method.grant(), %why, %fix, "session ended: no request is sent until it is renewed");
+        }
+        self.status.send_if_modified(|s| {
+            let phase = AuthPhase::Expired(fix.clone());
+            let changed = s.phase != phase || s.renewal.in_progress;
+            s.phase = phase;
+            s.renewal.in_progress = false;
+            changed
+        });
+        session_ended_error(Request::new(EndpointId::TokensMe).line(), &why, &fix)
+    }
+
+    /// Renews without the person: client credentials, or a confidential client holding a
+    /// refresh token the server has not refused.
+    fn renews_alone(&self, t: &Token) -> bool {
+        match self.kind {
+            SessionKind::ClientCredentials => true,
+            SessionKind::ConfidentialCode => t.refresh.as_ref().is_some_and(|r| !self.refresh_is_dead(r)),
+            SessionKind::PublicCode | SessionKind::Provided => false,
+        }
+    }
+
+    fn refresh_is_dead(&self, r: &Secret) -> bool {
+        self.dead_refresh.lock().expect("refresh state").as_deref() == Some(r.fingerprint().as_str())
+    }
+
+    /// A token file that changed since it was last read holds the next token (another tool
+    /// renews it): take it. A stat per call is the whole cost while nothing changes.
+    fn reread_token_file(&self) {
+        let Some(path) = self.method.token_file() else { return };
+        let stamp = file_stamp(path);
+        {
+            let mut seen = self.file_seen.lock().expect("file state");
+            if *seen == stamp {
+                return;
+            }
+            *seen = stamp;
+        }
+        match ProvidedToken::from_file(path) {
+            Ok(fresh) if self.current().is_some_and(|c| c.access == fresh.token) => {}
+            Ok(fresh) => {
+                tracing::info!(file = %path.display(), "the token file holds a new token");
+                self.install(fresh.token());
+            }
+            Err(why) => {
+                tracing::warn!(%why, "the token file changed but holds no usable token");
+                self.status.send_modify(|s| s.renewal.last_failure = Some((Timestamp::now(), why)));
+            }
         }
     }
 
@@ -238,15 +420,28 @@ impl Session {
 
     fn margin_for(&self, t: &Token) -> Duration {
         let lifetime = t.expires_at.map(|e| e.duration_since(t.obtained_at)).unwrap_or_default();
+        if self.kind == SessionKind::PublicCode {
+            return PROMPT_LEAD.min(Duration::try_from(lifetime / 5).unwrap_or_default());
+        }
         let third = Duration::try_from(lifetime / 3).unwrap_or_default();
         self.renew_margin.min(third)
     }
 
-    /// How long until the current token is due for renewal (for a keep-alive task); `None`
-    /// when there is nothing to renew.
+    /// How long until the keep-alive task has something to do: renew, open the sign-in
+    /// prompt, or say the session ended. `None` when there is nothing to wait for.
     pub fn renewal_due_in(&self) -> Option<Duration> {
+        if self.is_ended() {
+            return None;
+        }
         let t = self.current()?;
-        let mut at = self.renew_at(&t)?;
+        let person_declined = self.interactive_blocked.load(Ordering::SeqCst);
+        let mut at = match self.kind {
+            SessionKind::ClientCredentials => self.renew_at(&t)?,
+            SessionKind::ConfidentialCode | SessionKind::PublicCode if !person_declined => self.renew_at(&t)?,
+            // Nothing left to try before it ends (a provided token, a declined prompt): wake
+            // then, to say so.
+            _ => t.expires_at?,
+        };
         if let Some((failed, _)) = &*self.renew_failed.lock().expect("renewal state") {
             at = at.max(*failed + RETRY_RENEWAL_AFTER);
         }
@@ -280,13 +475,31 @@ impl Session {
                 let now = Timestamp::now();
                 *self.renew_failed.lock().expect("renewal state") = Some((now, e.clone()));
                 let why = e.summary();
-                let still_good = prev.as_ref().filter(|t| !t.is_expired(now) && trigger != Trigger::Rejected).cloned();
+                let ended = self.is_ended();
+                let still_good =
+                    prev.as_ref().filter(|t| !ended && !t.is_expired(now) && trigger != Trigger::Rejected).cloned();
+                // A session that existed and cannot renew itself has ended: only the person can
+                // go on from here, and calls stop until they do.
+                let over = still_good.is_none() && prev.as_ref().is_some_and(|t| ended || !self.renews_alone(t));
                 self.status.send_modify(|s| {
                     s.renewal.in_progress = false;
                     s.renewal.last_failure = Some((now, why.clone()));
                     // The phase says whether qtop can still call the API, not how the last try went.
-                    s.phase = if still_good.is_some() { AuthPhase::SignedIn } else { AuthPhase::Failed(why.clone()) };
+                    s.phase = match (&still_good, over) {
+                        (Some(_), _) => AuthPhase::SignedIn,
+                        (None, true) => AuthPhase::Expired(self.fix_for_person()),
+                        (None, false) => AuthPhase::Failed(why.clone()),
+                    };
                 });
+                if over && let Some(t) = &prev {
+                    let because =
+                        if t.is_expired(now) { expired_why(t) } else { format!("the token was refused ({why})") };
+                    let ended = self.end(because);
+                    // The person asked (`a`): what they get back says what still holds.
+                    if trigger == Trigger::User {
+                        return Err(ended);
+                    }
+                }
                 match (still_good, trigger) {
                     // A failed background renewal is not the caller's problem yet.
                     (Some(t), Trigger::Due) => Ok(t),
@@ -307,10 +520,12 @@ impl Session {
             cache_problem = Some(format!("cannot write {}: {e}", cache.path.display()));
         }
         *self.renew_failed.lock().expect("renewal state") = None;
+        *self.ended.lock().expect("ended state") = None;
         let token = Arc::new(token);
         *self.current.lock().expect("token slot") = Some(token.clone());
         let mut facts = token.facts();
         facts.renew_at = self.renew_at(&token);
+        facts.renewable = self.renews_alone(&token);
         tracing::info!(
             grant = %facts.grant,
             source = %facts.source,
@@ -339,9 +554,12 @@ impl Session {
             // Another tool may have written a fresh token into the file: read it again.
             (TokenSource::File(path), Trigger::User | Trigger::Rejected) => {
                 let fresh = ProvidedToken::from_file(path)?;
-                if trigger == Trigger::Rejected && prev.is_some_and(|t| t.access == fresh.token) {
+                let dead = trigger == Trigger::Rejected
+                    || self.is_ended()
+                    || prev.is_some_and(|t| t.is_expired(Timestamp::now()));
+                if dead && prev.is_some_and(|t| t.access == fresh.token) {
                     return Err(format!(
-                        "the token in {} was refused and the file still holds it: write a new token there and press a",
+                        "{} still holds the token that ended: write a new token there",
                         path.display()
                     ));
                 }
@@ -355,54 +573,78 @@ impl Session {
         }
     }
 
-    /// A user token: the cache, then the refresh token, then the browser.
+    /// A user token: the cache, then (a confidential client only) the refresh token, then the
+    /// person.
     async fn user_token(&self, s: &PkceSettings, prev: Option<&Token>, trigger: Trigger) -> Result<Token, ApiError> {
+        let now = Timestamp::now();
         let mut refresh = prev.and_then(|t| t.refresh.clone());
         if trigger == Trigger::First
             && let Some(cached) = s.cache.as_ref().and_then(TokenCache::load)
         {
             let token = Token::from(cached);
-            if !token.needs_renewal(Timestamp::now(), self.margin_for(&token)) {
+            if !token.needs_renewal(now, self.margin_for(&token)) {
                 return Ok(token);
             }
             refresh = token.refresh.clone();
         }
+        // Genesys refreshes only confidential clients ("the refresh token grant type requires
+        // client credentials"): a public client never offers the refresh token a server may
+        // have sent it anyway.
         if trigger != Trigger::User
-            && let Some(r) = refresh
+            && let (Some(secret), Some(r)) = (&s.secret, refresh)
+            && !self.refresh_is_dead(&r)
         {
-            match refresh_token(&self.client, &s.client_id, &r).await {
+            match refresh_token(&self.client, &s.client_id, secret, &r).await {
                 Ok(mut t) => {
                     // A server that does not rotate refresh tokens leaves the old one valid.
                     t.refresh = t.refresh.or(Some(r));
                     return Ok(t.with_source(TokenSource::Refresh));
                 }
+                // Refused, whatever the code (invalid_grant for a spent token; a wrong secret or
+                // a client not allowed to refresh answers otherwise): only a sign-in helps.
                 Err(e) if grant_refused(&e) => {
-                    let why = e.summary();
+                    let why = format!("refresh refused: {}", e.summary());
+                    tracing::warn!(refresh_token = %r.fingerprint(), %why, "signing in again instead");
+                    *self.dead_refresh.lock().expect("refresh state") = Some(r.fingerprint());
                     self.status.send_modify(|st| st.renewal.last_failure = Some((Timestamp::now(), why)));
                     if let Some(cache) = &s.cache {
                         let _ = cache.delete();
+                    }
+                    if trigger == Trigger::Due {
+                        return Err(e);
                     }
                 }
                 Err(e) => return Err(e),
             }
         }
-        self.authorization_code(s).await
+        let live_until = prev.filter(|t| !t.is_expired(now)).and_then(|t| t.expires_at);
+        match trigger {
+            // A poller never waits on a person: the keep-alive task opens the prompt.
+            Trigger::Due => Err(sign_in_error("only a new sign-in renews this session: press a")),
+            // Early, while the token works: the prompt closes when the session ends.
+            Trigger::Scheduled if prev.is_some_and(|t| !t.is_expired(now)) => {
+                self.authorization_code(s, live_until).await
+            }
+            Trigger::Scheduled => Err(sign_in_error("the session ended before anyone signed in again")),
+            Trigger::First | Trigger::Rejected | Trigger::User => self.authorization_code(s, None).await,
+        }
     }
 
     /// The browser flow: listen, show the sign-in page, wait for the redirect or a paste,
     /// check `state`, exchange the code with the verifier.
-    async fn authorization_code(&self, s: &PkceSettings) -> Result<Token, ApiError> {
+    /// `session_ends`: the prompt was opened early and closes when the current token dies.
+    async fn authorization_code(&self, s: &PkceSettings, session_ends: Option<Timestamp>) -> Result<Token, ApiError> {
         if self.interactive_blocked.load(Ordering::SeqCst) {
             return Err(sign_in_error("signed out: press a to sign in again"));
         }
-        let result = self.run_flow(s).await;
+        let result = self.run_flow(s, session_ends).await;
         if result.is_err() {
             self.interactive_blocked.store(true, Ordering::SeqCst);
         }
         result
     }
 
-    async fn run_flow(&self, s: &PkceSettings) -> Result<Token, ApiError> {
+    async fn run_flow(&self, s: &PkceSettings, session_ends: Option<Timestamp>) -> Result<Token, ApiError> {
         let mut listener = match s.mode {
             PkceMode::Paste => None,
             PkceMode::Loopback => Some(loopback::listen(s.redirect_port).await.map_err(|e| {
@@ -431,7 +673,9 @@ impl Session {
 
         let mut input = self.input_rx.lock().await;
         while input.try_recv().is_ok() {}
-        let deadline = tokio::time::sleep(self.flow_timeout);
+        let left = session_ends.map(|e| Duration::try_from(e.duration_since(Timestamp::now())).unwrap_or_default());
+        let timeout = left.map_or(self.flow_timeout, |l| l.min(self.flow_timeout));
+        let deadline = tokio::time::sleep(timeout);
         tokio::pin!(deadline);
         loop {
             let arrival = async {
@@ -470,6 +714,12 @@ impl Session {
                     Some(UserInput::Cancel) | None => return Err(sign_in_error("cancelled")),
                 },
                 _ = &mut deadline => {
+                    if let Some(end) = session_ends.filter(|_| left.is_some_and(|l| l <= self.flow_timeout)) {
+                        return Err(sign_in_error(format!(
+                            "the session ended at {} before anyone signed in again",
+                            end.strftime("%H:%M:%S UTC")
+                        )));
+                    }
                     return Err(sign_in_error(format!(
                         "no answer from the browser within {} minutes; press a to try again",
                         self.flow_timeout.as_secs() / 60
@@ -489,7 +739,15 @@ impl Session {
                 "the answer belongs to another sign-in (state does not match); nothing was exchanged: press a to start again",
             )),
             Callback::Code { code, .. } => {
-                exchange_code(&self.client, &s.client_id, &code, &attempt.verifier, &attempt.redirect_uri).await
+                exchange_code(
+                    &self.client,
+                    &s.client_id,
+                    s.secret.as_ref(),
+                    &code,
+                    &attempt.verifier,
+                    &attempt.redirect_uri,
+                )
+                .await
             }
         }
     }
@@ -507,18 +765,23 @@ impl Session {
         req: &Request,
         priority: Priority,
     ) -> Result<Response<T>, ApiError> {
-        let token = self.token().await?;
+        let token = self.token().await.map_err(|e| Self::for_request(e, req))?;
         self.budget.acquire(priority).await;
         let first = self.client.send(req, Auth::Bearer(&token.access)).await;
         self.account(first.as_ref().map(|r| &r.meta));
         match first {
-            Err(e) if e.status() == Some(401) && token.grant == Grant::Provided && !self.file_backed() => {
-                self.provided_refused(&e);
+            Err(e) if e.status() == Some(401) && self.ends_on_401(&e) => {
+                self.end(format!("the token was refused ({})", e.summary()));
                 Err(e)
             }
             Err(e) if e.status() == Some(401) => {
                 tracing::info!(request = %e.request, token = %token.access.fingerprint(), "401: signing in again once");
-                let fresh = self.renew_after_401(&token).await?;
+                let fresh = match self.renew_after_401(&token).await {
+                    Ok(fresh) => fresh,
+                    // It ended the session: the server's own answer is the better evidence.
+                    Err(_) if self.is_ended() => return Err(e),
+                    Err(renewal) => return Err(renewal),
+                };
                 self.budget.acquire(Priority::Other).await;
                 let again = self.client.send(req, Auth::Bearer(&fresh.access)).await;
                 self.account(again.as_ref().map(|r| &r.meta));
@@ -549,22 +812,28 @@ impl Session {
         }
     }
 
-    fn file_backed(&self) -> bool {
-        matches!(&self.method, AuthMethod::Token(ProvidedToken { source: TokenSource::File(_), .. }))
+    /// A 401 that ends the session at once: a token from the environment (nothing to renew
+    /// it with), or an expired public session (the sign-in prompt is the person's to open).
+    /// A token file is read again first, and the others renew once.
+    fn ends_on_401(&self, e: &ApiError) -> bool {
+        match self.kind {
+            SessionKind::Provided => self.method.token_file().is_none(),
+            SessionKind::PublicCode => e.code() == Some(ENDED_CODE),
+            _ => false,
+        }
     }
 
-    fn provided_refused(&self, e: &ApiError) {
-        let why = format!("{}; a provided token cannot be renewed: start qtop with a new one", e.summary());
-        self.status.send_modify(|s| {
-            if !matches!(&s.phase, AuthPhase::Failed(w) if *w == why) {
-                s.phase = AuthPhase::Failed(why);
-            }
-        });
+    /// An unsent call's error names the call.
+    fn for_request(mut e: ApiError, req: &Request) -> ApiError {
+        if is_session_ended(&e) {
+            e.request = req.line();
+        }
+        e
     }
 
     /// Like [`Session::call`] for endpoints whose success body is not needed.
     pub async fn call_no_body(&self, req: &Request) -> Result<ResponseMeta, ApiError> {
-        let token = self.token().await?;
+        let token = self.token().await.map_err(|e| Self::for_request(e, req))?;
         self.budget.acquire(Priority::Other).await;
         let result = self.client.send_no_body(req, Auth::Bearer(&token.access)).await;
         self.account(result.as_ref());
@@ -640,6 +909,49 @@ mod tests {
         let s = Session::new(client, AuthMethod::ClientCredentials { client_id: "c".into(), secret: Secret::new("s") });
         assert_eq!(s.margin_for(&token(90)), Duration::from_secs(30));
         assert_eq!(s.margin_for(&token(86_400)), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn a_public_session_asks_five_minutes_before_its_end_or_a_fifth_of_a_short_lifetime() {
+        let client = Client::new(
+            crate::genesys::regions::find("us-east-1").unwrap().hosts(),
+            crate::genesys::client::ClientOptions::default(),
+        );
+        let settings =
+            PkceSettings { client_id: "c".into(), redirect_port: 0, mode: PkceMode::Paste, cache: None, secret: None };
+        let public = Session::new(client.clone(), AuthMethod::Pkce(settings.clone()));
+        assert_eq!(public.kind(), SessionKind::PublicCode);
+        assert_eq!(public.margin_for(&token(90)), Duration::from_secs(18));
+        assert_eq!(public.margin_for(&token(86_400)), PROMPT_LEAD);
+        let confidential =
+            Session::new(client, AuthMethod::Pkce(PkceSettings { secret: Some(Secret::new("s")), ..settings }));
+        assert_eq!(confidential.kind(), SessionKind::ConfidentialCode);
+        assert_eq!(confidential.margin_for(&token(86_400)), Duration::from_secs(60), "refreshes a minute before");
+    }
+
+    #[test]
+    fn an_unsent_call_reads_as_an_expired_token_and_says_it_was_not_sent() {
+        use crate::diagnose::{Cause, ErrorFacts, Knowledge, diagnose};
+        let e = session_ended_error(
+            Request::new(EndpointId::QueueObservations).line(),
+            "the token expired at 10:31:00 UTC",
+            "start qtop with a new token",
+        );
+        assert!(is_session_ended(&e));
+        assert!(!e.summary().is_empty() && e.summary().contains("not sent"), "{}", e.summary());
+        let k = Knowledge { grant: Some(Grant::Provided), ..Default::default() };
+        assert_eq!(diagnose(&ErrorFacts::from_api_error(&e), &k).cause, Cause::TokenExpired);
+        // The same status and code from a server (it answered: there is metadata) is not unsent.
+        let mut answered = e.clone();
+        answered.meta = Some(ResponseMeta {
+            status: 401,
+            correlation_id: None,
+            rate: None,
+            retry_after: None,
+            server_date: None,
+            received_at: Timestamp::now(),
+        });
+        assert!(!is_session_ended(&answered));
     }
 
     #[cfg(unix)]

@@ -1,6 +1,6 @@
 //! What the session tells the screen about signing in.
 
-use super::grant::{TokenFacts, TokenSource};
+use super::grant::{SessionKind, TokenFacts, TokenSource};
 use jiff::Timestamp;
 
 /// What the user is asked to do while the authorization-code flow waits.
@@ -27,6 +27,11 @@ pub enum AuthPhase {
     AwaitingUser(Box<SignInPrompt>),
     SignedIn,
     Failed(String),
+    /// The token ended (expired, or refused with a 401) and only the person can renew it: a
+    /// provided token, or a code-grant session with nothing left to refresh with. No request
+    /// is sent until then. The text is the fix in the words of where it is shown ("start qtop
+    /// with a new token", "write a new token to <file>", "press a to sign in again").
+    Expired(String),
 }
 
 /// How the last renewal went.
@@ -42,6 +47,8 @@ pub struct RenewalState {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AuthStatus {
     pub phase: AuthPhase,
+    /// Known from the configuration, before any token.
+    pub kind: SessionKind,
     pub token: Option<TokenFacts>,
     pub signed_in_at: Option<Timestamp>,
     pub sign_ins: u32,

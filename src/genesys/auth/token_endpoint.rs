@@ -15,33 +15,45 @@ pub async fn client_credentials(client: &Client, client_id: &str, secret: &Secre
     Ok(Token::from_response(resp.body, Grant::ClientCredentials, Timestamp::now()))
 }
 
-/// `POST /oauth/token` with `grant_type=authorization_code` and the PKCE verifier (a public
-/// client: no secret).
+/// `POST /oauth/token` with `grant_type=authorization_code` and the PKCE verifier. A public
+/// client names itself in the form; a confidential one authenticates with HTTP Basic.
 pub async fn exchange_code(
     client: &Client,
     client_id: &str,
+    secret: Option<&Secret>,
     code: &Secret,
     verifier: &Secret,
     redirect_uri: &str,
 ) -> Result<Token, ApiError> {
-    let req = Request::new(EndpointId::OAuthToken).form(vec![
+    let mut form = vec![
         ("grant_type".into(), "authorization_code".into()),
         ("code".into(), code.expose().into()),
         ("redirect_uri".into(), redirect_uri.into()),
-        ("client_id".into(), client_id.into()),
         ("code_verifier".into(), verifier.expose().into()),
-    ]);
-    let resp: Response<TokenResponse> = client.send(&req, Auth::None).await?;
+    ];
+    let auth = match secret {
+        Some(password) => Auth::Basic { user: client_id, password },
+        None => {
+            form.push(("client_id".into(), client_id.into()));
+            Auth::None
+        }
+    };
+    let req = Request::new(EndpointId::OAuthToken).form(form);
+    let resp: Response<TokenResponse> = client.send(&req, auth).await?;
     Ok(Token::from_response(resp.body, Grant::AuthorizationCode, Timestamp::now()))
 }
 
-/// `POST /oauth/token` with `grant_type=refresh_token`.
-pub async fn refresh_token(client: &Client, client_id: &str, refresh: &Secret) -> Result<Token, ApiError> {
-    let req = Request::new(EndpointId::OAuthToken).form(vec![
-        ("grant_type".into(), "refresh_token".into()),
-        ("refresh_token".into(), refresh.expose().into()),
-        ("client_id".into(), client_id.into()),
-    ]);
-    let resp: Response<TokenResponse> = client.send(&req, Auth::None).await?;
+/// `POST /oauth/token` with `grant_type=refresh_token` and HTTP Basic credentials. The secret
+/// is not optional: Genesys refreshes only confidential clients, so a public client has no
+/// business calling this.
+pub async fn refresh_token(
+    client: &Client,
+    client_id: &str,
+    secret: &Secret,
+    refresh: &Secret,
+) -> Result<Token, ApiError> {
+    let req = Request::new(EndpointId::OAuthToken)
+        .form(vec![("grant_type".into(), "refresh_token".into()), ("refresh_token".into(), refresh.expose().into())]);
+    let resp: Response<TokenResponse> = client.send(&req, Auth::Basic { user: client_id, password: secret }).await?;
     Ok(Token::from_response(resp.body, Grant::AuthorizationCode, Timestamp::now()))
 }
