@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::diagnose::{self, Diagnosis, ErrorFacts, Knowledge};
 use crate::genesys::auth::{self, Grant, Session, SessionKind};
 use crate::genesys::catalog::EndpointId;
-use crate::genesys::client::{ApiError, Auth, ErrorKind, Request};
+use crate::genesys::client::{ApiError, Auth, Request};
 use crate::genesys::queries::{self, OBSERVATION_BATCH};
 use crate::genesys::regions;
 use crate::genesys::token;
@@ -74,11 +74,7 @@ fn failed(name: &'static str, e: &ApiError, k: &Knowledge) -> Check {
         [e.status().map(|s| s.to_string()), e.code().map(String::from)].into_iter().flatten().collect::<Vec<_>>();
     let detail = if auth::is_session_ended(e) {
         // No server answered: say so rather than show a status as if one had.
-        let unsent = match &e.kind {
-            ErrorKind::Api { body: Some(b), .. } => b.message.clone().unwrap_or_default(),
-            _ => String::new(),
-        };
-        format!("{} — {unsent}", d.summary)
+        format!("{} — {}", d.summary, e.summary())
     } else if answer.is_empty() {
         d.summary.clone()
     } else {
@@ -131,7 +127,8 @@ pub async fn run(config: &Config, session: &Session) -> Report {
             for name in ["token", "queues", "observations"] {
                 checks.push(skip(name, "needs a signed-in token"));
             }
-            let network = e.status().is_none();
+            // No answer at all is the network's; an ended session is the token's.
+            let network = e.status().is_none() && !auth::is_session_ended(&e);
             return report(checks, network);
         }
     };

@@ -634,6 +634,13 @@ async fn an_expired_env_token_stops_the_calls_and_a_keeps_it_stopped() {
     let ended = |a: &qtop::app::App| a.auth.phase == AuthPhase::Expired("start qtop with a new token".into());
     assert!(w.until(Duration::from_secs(5), ended).await, "{:?}", w.app.auth.phase);
     w.run_for(Duration::from_millis(400)).await;
+    // The header names it and what to do, with no retry countdown (nothing will be tried).
+    match w.app.health() {
+        Health::Failing(p) => {
+            assert_eq!((p.word(), p.detail.as_str()), ("Token expired", "start qtop with a new token"))
+        }
+        other => panic!("the header says {other:?}"),
+    }
     let retries = w.retrying_events;
     assert_eq!(sent_during(&t, &mut w, Duration::from_secs(2)).await, 0, "no request reaches the sim");
     assert_eq!(w.retrying_events, retries, "no backoff spinning");

@@ -263,6 +263,11 @@ impl App {
             return Health::Retrying { next, attempt: down.failures, problem };
         }
         let fresh = self.freshness();
+        // Nothing is sent until the person renews the session: no countdown, no retry, the
+        // fix in the words of where it is shown.
+        if let AuthPhase::Expired(fix) = &self.auth.phase {
+            return Health::Failing(Problem::new(Cause::TokenExpired, fix.clone()));
+        }
         if let AuthPhase::Failed(why) = &self.auth.phase {
             // The diagnosis' words when there is one ("client id/secret refused (or wrong
             // region)", "cannot reach login…: DNS lookup failed"), else the session's.
@@ -923,8 +928,7 @@ mod tests {
     #[test]
     fn one_queue_going_stale_is_said_by_the_header_the_row_and_readiness_alike() {
         let mut a = app();
-        let mut status = crate::genesys::auth::AuthStatus::default();
-        status.phase = AuthPhase::SignedIn;
+        let status = crate::genesys::auth::AuthStatus { phase: AuthPhase::SignedIn, ..Default::default() };
         a.update(Event::Monitor(MonitorEvent::Auth(Box::new(status))));
         observed(&mut a, "2026-11-25T10:00:00Z");
         for s in 1..=5 {

@@ -36,6 +36,8 @@ pub enum Transport {
     Broken(String),
     /// A 2xx body that did not decode.
     Unreadable(String),
+    /// Not sent: the session has ended and only the person can renew it (why, fix).
+    SessionEnded(String, String),
     /// The sign-in did not complete on our side (cancelled, timed out, state mismatch, token
     /// file unreadable): no server refused anything.
     SignIn(String),
@@ -74,6 +76,9 @@ impl ErrorFacts {
             ErrorKind::Connect { detail } => f.transport = Some(Transport::Connect(detail.clone())),
             ErrorKind::Transport { detail } => f.transport = Some(Transport::Broken(detail.clone())),
             ErrorKind::SignIn { detail } => f.transport = Some(Transport::SignIn(detail.clone())),
+            ErrorKind::SessionEnded { why, fix } => {
+                f.transport = Some(Transport::SessionEnded(why.clone(), fix.clone()))
+            }
         }
         f
     }

@@ -361,6 +361,10 @@ fn transport(t: &Transport, f: &ErrorFacts, k: &Knowledge) -> Diagnosis {
             "usually passing (a reset by a proxy or load balancer); qtop retries",
         )
         .evidence(format!("the connection broke: {detail}")),
+        Transport::SessionEnded(why, fix) => {
+            Diagnosis::new(Cause::TokenExpired, format!("the session has ended: {why}"), fix.clone())
+                .evidence("nothing was sent: a call with an ended session could only be refused")
+        }
         Transport::SignIn(detail) => Diagnosis::new(
             Cause::SignInIncomplete,
             format!("sign-in did not complete: {detail}"),

@@ -164,6 +164,7 @@ pub fn ready(app: &App) -> Result<(), String> {
     match &app.auth.phase {
         AuthPhase::SignedIn => {}
         AuthPhase::Failed(why) => return Err(format!("not signed in: {why}")),
+        AuthPhase::Expired(fix) => return Err(format!("token expired: {fix}")),
         _ => return Err("not signed in yet".into()),
     }
     let fresh = app.freshness();

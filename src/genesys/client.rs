@@ -154,6 +154,12 @@ pub enum ErrorKind {
     SignIn {
         detail: String,
     },
+    /// Not sent at all: the session has ended (a token that cannot be renewed without the
+    /// person). No server answered, so there is no status to show.
+    SessionEnded {
+        why: String,
+        fix: String,
+    },
 }
 
 impl ApiError {
@@ -204,7 +210,7 @@ impl ApiError {
             ErrorKind::Decode { .. } | ErrorKind::Timeout | ErrorKind::Connect { .. } | ErrorKind::Transport { .. } => {
                 true
             }
-            ErrorKind::SignIn { .. } => false,
+            ErrorKind::SignIn { .. } | ErrorKind::SessionEnded { .. } => false,
         }
     }
 
@@ -213,6 +219,10 @@ impl ApiError {
     /// a dead token is then asked about after a backoff, not every second. A refusal (403,
     /// 400, 404) is not: only a change on the Genesys side helps.
     pub fn worth_retrying(&self) -> bool {
+        if matches!(self.kind, ErrorKind::SessionEnded { .. }) {
+            // Nothing was sent, and nothing will be until the person renews the session.
+            return false;
+        }
         self.is_transient()
             || self.status() == Some(401)
             || matches!(self.request.endpoint, EndpointId::OAuthToken | EndpointId::OAuthAuthorize)
@@ -236,6 +246,7 @@ impl ApiError {
             ErrorKind::Connect { detail } => format!("cannot connect: {detail}"),
             ErrorKind::Transport { detail } => format!("connection broke: {detail}"),
             ErrorKind::SignIn { detail } => format!("sign-in: {detail}"),
+            ErrorKind::SessionEnded { why, fix } => format!("not sent: {why}; {fix}"),
         }
     }
 }
@@ -291,7 +302,7 @@ impl Outcome {
                 (_, Some(status)) => Outcome::Status(status),
                 (ErrorKind::Timeout, _) => Outcome::Timeout,
                 (ErrorKind::Connect { .. }, _) => Outcome::Connect,
-                (ErrorKind::SignIn { .. }, _) => Outcome::SignIn,
+                (ErrorKind::SignIn { .. } | ErrorKind::SessionEnded { .. }, _) => Outcome::SignIn,
                 _ => Outcome::Transport,
             },
         }

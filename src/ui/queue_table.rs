@@ -72,6 +72,7 @@ fn empty_message(app: &App, theme: &Theme) -> Option<Vec<Line<'static>>> {
             .find(|e| e.activity == crate::event::Activity::QueueList && e.severity == crate::app::Severity::Error);
         let msg = match (&app.auth.phase, listing_refused) {
             (AuthPhase::Failed(why), _) => format!(" Sign-in failed: {why}"),
+            (AuthPhase::Expired(fix), _) => format!(" Token expired: {fix}"),
             (AuthPhase::SignedIn, Some(e)) => {
                 format!(" Cannot list queues: {} - see Errors below (Tab, Enter)", e.diagnosis.summary)
             }

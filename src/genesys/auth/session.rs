@@ -17,7 +17,6 @@ use crate::genesys::browser::{Opener, SystemBrowser};
 use crate::genesys::catalog::EndpointId;
 use crate::genesys::client::{ApiError, Auth, Client, ErrorKind, Request, RequestLine, Response, ResponseMeta};
 use crate::genesys::loopback::{self, Verdict};
-use crate::genesys::models::ErrorBody;
 use crate::genesys::pkce::{self, Attempt, Callback};
 use crate::genesys::secret::Secret;
 use crate::genesys::token_cache::TokenCache;
@@ -52,34 +51,18 @@ struct Ended {
     fix: String,
 }
 
-/// The code of the error a call gets, unsent, while the session has ended: the one Genesys
-/// documents for an expired token (`401 credentials.expired`), so every diagnosis reads it
-/// as an expired token.
-const ENDED_CODE: &str = "credentials.expired";
+/// What Genesys answers for an expired token (`401 credentials.expired`).
+const EXPIRED_CODE: &str = "credentials.expired";
 
 /// The error of a call the session did not send because it has ended ([`AuthPhase::Expired`]).
-/// It carries no response metadata: no server answered.
 pub fn session_ended_error(request: RequestLine, why: &str, fix: &str) -> ApiError {
-    ApiError {
-        request,
-        kind: ErrorKind::Api {
-            status: 401,
-            body: Some(Box::new(ErrorBody {
-                message: Some(format!("not sent: {why}; {fix}")),
-                code: Some(ENDED_CODE.into()),
-                status: Some(401),
-                ..Default::default()
-            })),
-            raw: String::new(),
-        },
-        meta: None,
-    }
+    ApiError { request, kind: ErrorKind::SessionEnded { why: why.into(), fix: fix.into() }, meta: None }
 }
 
 /// The call was not sent because the session has ended: retrying cannot help until the
 /// person renews it (and the next try sends nothing either, so it costs nothing).
 pub fn is_session_ended(e: &ApiError) -> bool {
-    e.meta.is_none() && e.status() == Some(401) && e.code() == Some(ENDED_CODE)
+    matches!(e.kind, ErrorKind::SessionEnded { .. })
 }
 
 /// What changes when a token file is rewritten.
@@ -818,7 +801,7 @@ impl Session {
     fn ends_on_401(&self, e: &ApiError) -> bool {
         match self.kind {
             SessionKind::Provided => self.method.token_file().is_none(),
-            SessionKind::PublicCode => e.code() == Some(ENDED_CODE),
+            SessionKind::PublicCode => e.code() == Some(EXPIRED_CODE),
             _ => false,
         }
     }
@@ -941,17 +924,6 @@ mod tests {
         assert!(!e.summary().is_empty() && e.summary().contains("not sent"), "{}", e.summary());
         let k = Knowledge { grant: Some(Grant::Provided), ..Default::default() };
         assert_eq!(diagnose(&ErrorFacts::from_api_error(&e), &k).cause, Cause::TokenExpired);
-        // The same status and code from a server (it answered: there is metadata) is not unsent.
-        let mut answered = e.clone();
-        answered.meta = Some(ResponseMeta {
-            status: 401,
-            correlation_id: None,
-            rate: None,
-            retry_after: None,
-            server_date: None,
-            received_at: Timestamp::now(),
-        });
-        assert!(!is_session_ended(&answered));
     }
 
     #[cfg(unix)]
