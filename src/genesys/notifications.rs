@@ -163,8 +163,9 @@ pub fn parse_message(text: &str) -> SocketMessage {
     let body = env.event_body;
     let mut group = body.group;
     group.entry("queueId".into()).or_insert_with(|| qid.to_string());
-    // Instantaneous o-metrics and the current bucket's interval metrics arrive as separate
-    // data entries; the parser picks the metrics it knows from either.
+    // A real org sends instantaneous o-metrics and the current bucket's interval metrics as
+    // separate messages, each with only some metrics; a message with both kinds of entry is
+    // read the same way. The parser picks the metrics it knows from any entry.
     let data = body.data.into_iter().flat_map(|d| d.metrics).collect();
     SocketMessage::Observation(ObservationResult { group, data })
 }
@@ -210,6 +211,17 @@ mod tests {
             SocketMessage::Pong
         );
         assert_eq!(parse_message("not json"), SocketMessage::Other);
+    }
+
+    #[test]
+    fn separate_instantaneous_and_interval_messages_carry_only_their_metrics() {
+        let inst = r#"{"topicName":"v2.analytics.queues.q1.observations","version":"2","eventBody":{"group":{"queueId":"q1","mediaType":"voice"},"data":[{"interval":"2024-12-30T09:46:54.839Z/2024-12-30T09:46:54.839Z","metrics":[{"metric":"oAlerting","stats":{"count":0}},{"metric":"oWaiting","stats":{"count":2.0}}]}]}}"#;
+        let SocketMessage::Observation(r) = parse_message(inst) else { panic!("not an observation") };
+        let g = super::super::queries::GroupObs::read(&r);
+        assert_eq!((g.waiting, g.alerting, g.interacting), (Some(2), Some(0), None));
+        let interval = r#"{"topicName":"v2.analytics.queues.q1.observations","version":"2","eventBody":{"group":{"queueId":"q1","mediaType":"voice"},"data":[{"interval":"2024-12-30T09:30:00.000Z/2024-12-30T10:00:00.000Z","metrics":[{"metric":"tAlert","stats":{"count":1,"sum":8277,"min":8277,"max":8277}},{"metric":"nOffered","stats":{"count":2}},{"metric":"oServiceLevel","stats":{"ratio":0,"numerator":0,"denominator":2,"target":0.5}}]}]}}"#;
+        let SocketMessage::Observation(r) = parse_message(interval) else { panic!("not an observation") };
+        assert_eq!(super::super::queries::GroupObs::read(&r), Default::default(), "no live metric in it");
     }
 
     #[test]
