@@ -3,8 +3,11 @@
 //!
 //! Shapes follow `shared/genesys-api.md` ("Notifications"): a channel is `{id, connectUri,
 //! expires}`; a subscription list is `{"entities":[ChannelTopic]}`; an event is
-//! `{topicName, version:"2", eventBody:{group, data:[{interval, metrics}]}}`. Event numbers
-//! come from [`observations::queue_groups`], the code that answers the observations query.
+//! `{topicName, version:"2", eventBody:{group, data:[{interval, metrics}]}}`, sent as a real
+//! org sends it: per queue and media group, an instantaneous message with only the o-metrics
+//! that changed (zero-width interval) and, in a message of its own, the current half hour's
+//! interval metrics when they changed. Event numbers come from [`observations::queue_groups`],
+//! the code that answers the observations query.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -326,8 +329,8 @@ async fn serve_socket(shared: Arc<Shared>, channel: String, mut ws: WebSocket) {
     // The topic publishes at most once a second per queue.
     let mut publish = tokio::time::interval(Duration::from_secs(1));
     publish.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    // What each (queue, media group) last published: events go out on change only.
-    let mut last: HashMap<(String, Option<String>), Value> = HashMap::new();
+    // What this socket has sent of each (queue, media group): events carry only changes.
+    let mut sent = Sent::default();
     loop {
         tokio::select! {
             _ = heartbeat.tick() => {
@@ -337,7 +340,7 @@ async fn serve_socket(shared: Arc<Shared>, channel: String, mut ws: WebSocket) {
             }
             _ = publish.tick() => {
                 let now = shared.now().as_millisecond();
-                let Some(events) = events(&shared, &channel, now, &mut last) else {
+                let Some(events) = events(&shared, &channel, now, &mut sent) else {
                     n.forget_expired(now);
                     return close(ws, "channel expired").await;
                 };
@@ -398,13 +401,74 @@ fn on_message(shared: &Shared, channel: &str, text: &str) -> Option<Message> {
     }
 }
 
-/// Events for the groups that changed since `last`; `None` when the channel is gone or expired.
-fn events(
-    shared: &Shared,
-    channel: &str,
-    now: i64,
-    last: &mut HashMap<(String, Option<String>), Value>,
-) -> Option<Vec<Value>> {
+/// A queue and one of its result groups (a media type, or none for the users).
+type GroupKey = (String, Option<String>);
+/// A metric and its qualifier.
+type MetricKey = (String, Option<String>);
+
+/// What one socket has sent: events carry only what changed since.
+#[derive(Default)]
+struct Sent {
+    /// Per group: each instantaneous metric's stats.
+    live: HashMap<GroupKey, HashMap<MetricKey, Value>>,
+    /// Per group: the bucket interval and its metrics as last sent.
+    bucket: HashMap<GroupKey, (String, Vec<Value>)>,
+    /// Messages sent, to vary how counts are written.
+    messages: u64,
+}
+
+impl Sent {
+    /// The instantaneous metrics that differ from what this socket last sent of the group.
+    /// The first message after a connect carries them all (UNCONFIRMED: a real socket's first
+    /// event may carry only a change; qtop's resync query covers either).
+    fn changed(&mut self, key: &GroupKey, data: &Value) -> Vec<Value> {
+        let held = self.live.entry(key.clone()).or_default();
+        let mut out = vec![];
+        for m in data.as_array().into_iter().flatten() {
+            let Some(metric) = m["metric"].as_str() else { continue };
+            let k = (metric.to_string(), m["qualifier"].as_str().map(str::to_string));
+            if held.get(&k) != Some(&m["stats"]) {
+                held.insert(k, m["stats"].clone());
+                out.push(m.clone());
+            }
+        }
+        out
+    }
+
+    /// One message, with counts written as floats in every other one: the SDK types event
+    /// stats as `dict(str, float)` while captured events show integers, so a client must read
+    /// both (`2` and `2.0`).
+    fn message(&mut self, qid: &str, media: &Option<String>, interval: String, metrics: Vec<Value>) -> Value {
+        self.messages += 1;
+        let mut group = json!({"queueId": qid});
+        if let Some(m) = media {
+            group["mediaType"] = json!(m);
+        }
+        let mut metrics = metrics;
+        if self.messages % 2 == 0 {
+            for m in &mut metrics {
+                if let Some(stats) = m.get_mut("stats").and_then(Value::as_object_mut) {
+                    for v in stats.values_mut() {
+                        if let Some(i) = v.as_i64() {
+                            *v = json!(i as f64);
+                        }
+                    }
+                }
+            }
+        }
+        json!({
+            "topicName": topic_of(qid),
+            "version": "2",
+            "eventBody": {"group": group, "data": [{"interval": interval, "metrics": metrics}]},
+        })
+    }
+}
+
+/// Events for what changed since this socket last said it; `None` when the channel is gone
+/// or expired. Per (queue, media group): an instantaneous message with the o-metrics that
+/// changed, and one with the current bucket's interval metrics when those changed, as a real
+/// org sends them (two messages, not one with two data entries).
+fn events(shared: &Shared, channel: &str, now: i64, sent: &mut Sent) -> Option<Vec<Value>> {
     let topics: Vec<String> = {
         let channels = shared.notifications.channels.lock().expect("channels lock");
         let ch = channels.get(channel).filter(|c| c.expires > now)?;
@@ -443,24 +507,19 @@ fn events(
     for (qid, groups) in groups {
         for (media, data, interval) in groups {
             let key = (qid.clone(), media.clone());
-            let seen = json!([data, interval]);
-            if last.get(&key) == Some(&seen) {
+            let changed = sent.changed(&key, &data);
+            if !changed.is_empty() {
+                out.push(sent.message(&qid, &media, format!("{at}/{at}"), changed));
+            }
+            if interval.is_empty() {
                 continue;
             }
-            let mut group = json!({"queueId": qid});
-            if let Some(m) = &media {
-                group["mediaType"] = json!(m);
+            let bucket_now = (bucket_interval.clone(), interval);
+            if sent.bucket.get(&key) != Some(&bucket_now) {
+                let (interval, metrics) = bucket_now.clone();
+                out.push(sent.message(&qid, &media, interval, metrics));
+                sent.bucket.insert(key, bucket_now);
             }
-            let mut entries = vec![json!({"interval": format!("{at}/{at}"), "metrics": data})];
-            if !interval.is_empty() {
-                entries.push(json!({"interval": bucket_interval, "metrics": interval}));
-            }
-            out.push(json!({
-                "topicName": topic_of(&qid),
-                "version": "2",
-                "eventBody": {"group": group, "data": entries},
-            }));
-            last.insert(key, seen);
         }
     }
     Some(out)
