@@ -1,11 +1,14 @@
 //! Live numbers from the Notifications API instead of polling: one channel per 1 000 queues
 //! (at most 20), each subscribed to its queues' observation topics.
 //!
-//! Each channel runs as a lane: open, subscribe, connect, then one observations query once the
-//! socket proves alive (so the picture is whole, and again after every reconnect), then read
-//! events. No message for `heartbeat_timeout` means the socket is dead: reconnect with backoff.
-//! Before the channel expires a new one is opened, subscribed and connected, and only then is
-//! the old one dropped, so events never stop.
+//! Each channel runs as a lane: open and subscribe a channel, connect its socket, then one
+//! observations query once the socket proves alive (so the picture is whole, and again after
+//! every reconnect), then read events. No message for `heartbeat_timeout` means the socket is
+//! dead: reconnect with backoff, to the same channel (its subscriptions stay): a user+app holds
+//! at most 20 channels and a 21st removes the least recently used, so a channel per reconnect
+//! would evict other tools' channels (or another qtop's). A new channel is opened only when the
+//! old one is gone. Before the channel expires a new one is opened, subscribed and connected,
+//! and only then is the old one dropped, so events never stop.
 //!
 //! An event carries only the metrics that changed: each is folded into what is held, metric by
 //! metric. The app gets, at most once per `coalesce`, the numbers of every queue whose picture
@@ -73,6 +76,12 @@ const RESYNC_GRACE: Duration = Duration::from_secs(2);
 
 /// Attempts a lane makes to bring its first socket up before `auto` gives streaming up.
 pub const FIRST_CONNECT_TRIES: u32 = 3;
+
+/// Sockets in a row on one channel that fail to connect or close without a word before the
+/// channel is taken for gone and a new one opened. How the streaming host treats a socket of
+/// a removed channel is UNCONFIRMED (a refused upgrade, or one accepted and closed): this
+/// covers the second; a 404 on a channel that worked is taken as gone at once.
+const STRIKES: u32 = 3;
 
 /// A result read as soon as it arrives: a thousand queues' events a second are kept as a
 /// few dozen bytes each, not as the JSON-shaped results they came in.
@@ -158,8 +167,8 @@ impl Held {
 
 /// Stream `queue_ids` until the task is dropped. With `may_give_up` (source `auto`), a lane
 /// that cannot bring its first socket up — the API refuses the channel (no `notifications`
-/// scope, the channel limit), or the socket never connects (a proxy without WebSockets) —
-/// ends the stream with the reason, so the monitor can poll instead of showing nothing.
+/// scope), or the socket never connects (a proxy without WebSockets) — ends the stream with
+/// the reason, so the monitor can poll instead of showing nothing.
 pub async fn run(
     session: Arc<Session>,
     queue_ids: Vec<String>,
@@ -255,11 +264,25 @@ pub async fn run(
     }
 }
 
-/// A channel subscribed and connected.
-struct Open {
-    socket: notif::Socket,
+/// The channel a lane holds, kept across reconnects.
+struct Channel {
+    id: String,
+    connect_uri: String,
     /// When to open the next one.
     rollover_at: Instant,
+    /// A socket on it has carried something: a 404 now means it is gone.
+    worked: bool,
+    /// Sockets in a row that failed or closed without a word.
+    strikes: u32,
+}
+
+/// How a socket's reading ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// Closed or silent after carrying something.
+    Heard,
+    /// Closed before it said anything.
+    Silent,
 }
 
 /// Ends only when giving up is allowed and the first socket cannot be had: the reason.
@@ -274,40 +297,78 @@ async fn lane(
     let mut backoff = Backoff::new(tuning.backoff_base, tuning.backoff_cap);
     let mut ever_up = false;
     let mut tries = 0;
-    // Each refused queue is logged once, not again on every reconnect.
+    // Each refused queue is logged once, not again on every new channel.
     let mut refused: HashSet<String> = HashSet::new();
+    let mut held: Option<Channel> = None;
     loop {
-        let retry_after = match open(&session, &ids, &tx, &tuning, &mut refused).await {
-            Ok(mut conn) => {
-                ever_up = true;
-                if tx.send(Update::Up(i, true)).await.is_err() {
-                    return None;
+        // A failure to report (and count against a first connection), with the server's wait.
+        let mut failure: Option<ApiError> = None;
+        let mut at_once = false;
+        let channel = match held.take() {
+            Some(c) => Some(c),
+            None => match open_channel(&session, &ids, &tx, &tuning, &mut refused).await {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    failure = Some(e);
+                    None
                 }
-                let heard = read(i, &session, &ids, &tx, &tuning, &mut refused, &mut conn).await;
-                let _ = conn.socket.close(None).await;
-                // Only a socket that carried something counts as a recovery: one closed as
-                // soon as it opens must not be reopened (and resynced) every second.
-                if heard {
-                    backoff.succeed();
-                }
-                None
-            }
-            Err(e) => {
-                tries += 1;
-                let after = e.retry_after();
-                let give_up = may_give_up && !ever_up && (!e.worth_retrying() || tries >= FIRST_CONNECT_TRIES);
-                let reason = give_up.then(|| format!("streaming unavailable ({}): polling instead", e.summary()));
-                if tx.send(Update::Failed(Activity::Observations, e)).await.is_err() {
-                    return None;
-                }
-                if reason.is_some() {
-                    return reason;
-                }
-                after
-            }
+            },
         };
+        if let Some(mut channel) = channel {
+            match connect(&channel).await {
+                Ok(mut socket) => {
+                    ever_up = true;
+                    if tx.send(Update::Up(i, true)).await.is_err() {
+                        return None;
+                    }
+                    let end = read(i, &session, &ids, &tx, &tuning, &mut refused, &mut channel, &mut socket).await;
+                    let _ = socket.close(None).await;
+                    match end {
+                        // Only a socket that carried something counts as a recovery: one closed
+                        // as soon as it opens must not be reopened (and resynced) every second.
+                        End::Heard => {
+                            backoff.succeed();
+                            channel.worked = true;
+                            channel.strikes = 0;
+                        }
+                        End::Silent => channel.strikes += 1,
+                    }
+                    held = Some(channel);
+                }
+                Err(e) if e.no_channel && channel.worked => {
+                    tracing::info!(lane = i, channel = %channel.id, "notification channel gone; opening a new one");
+                    at_once = true;
+                }
+                Err(e) => {
+                    channel.strikes += 1;
+                    failure = Some(socket_error(&channel.id, e.detail));
+                    held = Some(channel);
+                }
+            }
+        }
+        if held.as_ref().is_some_and(|c| c.strikes >= STRIKES) {
+            tracing::info!(lane = i, "notification sockets keep failing on this channel; opening a new one");
+            held = None;
+        }
+        let mut retry_after = None;
+        if let Some(e) = failure {
+            tries += 1;
+            retry_after = e.retry_after();
+            let give_up = may_give_up && !ever_up && (!e.worth_retrying() || tries >= FIRST_CONNECT_TRIES);
+            let reason = give_up.then(|| format!("streaming unavailable ({}): polling instead", e.summary()));
+            if tx.send(Update::Failed(Activity::Observations, e)).await.is_err() {
+                return None;
+            }
+            if reason.is_some() {
+                return reason;
+            }
+        }
         if tx.send(Update::Up(i, false)).await.is_err() {
             return None;
+        }
+        if at_once {
+            tracing::info!(lane = i, "notification socket closed; reconnecting now");
+            continue;
         }
         let wait = backoff.fail(retry_after, &mut rand::rng());
         tracing::info!(lane = i, wait_ms = wait.as_millis() as u64, "notification socket down; reconnecting");
@@ -316,7 +377,7 @@ async fn lane(
 }
 
 /// Read events until the socket dies; roll over to a fresh channel before this one expires.
-/// Returns whether any message arrived.
+#[allow(clippy::too_many_arguments)]
 async fn read(
     lane: usize,
     session: &Session,
@@ -324,51 +385,73 @@ async fn read(
     tx: &mpsc::Sender<Update>,
     tuning: &StreamTuning,
     refused: &mut HashSet<String>,
-    conn: &mut Open,
-) -> bool {
+    channel: &mut Channel,
+    socket: &mut notif::Socket,
+) -> End {
     let mut heard = false;
     // The resync waits for the socket to prove itself (its first message, or a moment
     // without closing): a socket dropped as it opens must not cost a query per 100 queues
-    // on every try.
+    // on every try. Batches whose query failed are asked again, backing off.
     let mut resync_at = Some(Instant::now() + RESYNC_GRACE);
+    let mut unsynced: Vec<String> = ids.to_vec();
+    let mut resync_backoff = Backoff::new(tuning.backoff_base, tuning.backoff_cap);
+    let ended = |heard: bool| if heard { End::Heard } else { End::Silent };
     loop {
         tokio::select! {
             _ = tokio::time::sleep_until(resync_at.unwrap_or_else(Instant::now)), if resync_at.is_some() => {
                 resync_at = None;
-                resync(lane, session, ids, tx).await;
+                unsynced = resync(lane, session, &unsynced, tx).await;
+                if !unsynced.is_empty() {
+                    resync_at = Some(Instant::now() + resync_backoff.fail(None, &mut rand::rng()));
+                }
             }
-            msg = tokio::time::timeout(tuning.heartbeat_timeout, conn.socket.next()) => {
+            msg = tokio::time::timeout(tuning.heartbeat_timeout, socket.next()) => {
                 let text = match msg {
                     Err(_) => {
                         tracing::warn!("no heartbeat from the notification socket; reconnecting");
-                        return heard;
+                        return ended(heard);
                     }
-                    Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => return heard,
+                    Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => return ended(heard),
                     Ok(Some(Ok(Message::Text(t)))) => t,
                     Ok(Some(Ok(_))) => continue,
                 };
-                heard = true;
-                if resync_at.take().is_some() {
-                    resync(lane, session, ids, tx).await;
+                if !heard {
+                    heard = true;
+                    // The socket proved itself before the grace ran out: resync now.
+                    if resync_backoff.attempt == 0 && resync_at.is_some() {
+                        resync_at = Some(Instant::now());
+                    }
                 }
                 if let SocketMessage::Observation(r) = notif::parse_message(text.as_str())
                     && let Some(part) = Part::of(&r)
                     && tx.send(Update::Event(part)).await.is_err()
                 {
-                    return heard;
+                    return End::Heard;
                 }
             }
-            _ = tokio::time::sleep_until(conn.rollover_at) => {
-                match open(session, ids, tx, tuning, refused).await {
-                    Ok(next) => {
+            _ = tokio::time::sleep_until(channel.rollover_at) => {
+                let next = match open_channel(session, ids, tx, tuning, refused).await {
+                    Ok(next) => match connect(&next).await {
+                        Ok(s) => Ok((next, s)),
+                        Err(e) => Err(socket_error(&next.id, e.detail)),
+                    },
+                    Err(e) => Err(e),
+                };
+                match next {
+                    Ok((next, s)) => {
                         tracing::info!("notification channel rolled over");
-                        let mut old = std::mem::replace(conn, next);
-                        let _ = old.socket.close(None).await;
-                        resync(lane, session, ids, tx).await;
+                        *channel = next;
+                        let mut old = std::mem::replace(socket, s);
+                        let _ = old.close(None).await;
+                        // Events sent between the two sockets were missed: ask again at once.
+                        heard = false;
+                        unsynced = ids.to_vec();
+                        resync_backoff.succeed();
+                        resync_at = Some(Instant::now());
                     }
                     Err(e) => {
                         // Keep the old channel while it lasts and try again shortly.
-                        conn.rollover_at = Instant::now() + tuning.backoff_base.max(Duration::from_secs(1));
+                        channel.rollover_at = Instant::now() + tuning.backoff_base.max(Duration::from_secs(1));
                         let _ = tx.send(Update::Failed(Activity::Observations, e)).await;
                     }
                 }
@@ -377,25 +460,23 @@ async fn read(
     }
 }
 
-async fn open(
+/// Open a channel and subscribe it to the lane's queues.
+async fn open_channel(
     session: &Session,
     ids: &[String],
     tx: &mpsc::Sender<Update>,
     tuning: &StreamTuning,
     refused: &mut HashSet<String>,
-) -> Result<Open, ApiError> {
+) -> Result<Channel, ApiError> {
     let (channel, meta) = notif::create_channel(session).await?;
+    // A 404 here (the channel removed at once by another program opening a 21st) fails this
+    // try; the next opens another channel.
     for (queue, e) in notif::subscribe(session, &channel.id, ids).await? {
         if refused.insert(queue.clone()) {
             let _ = tx.send(Update::Refused(queue)).await;
             let _ = tx.send(Update::Failed(Activity::Observations, e)).await;
         }
     }
-    let socket = match tokio::time::timeout(Duration::from_secs(10), notif::connect(&channel.connect_uri)).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(detail)) => return Err(socket_error(&channel.id, detail)),
-        Err(_) => return Err(socket_error(&channel.id, "timed out".into())),
-    };
     // The server's own clock dates `expires`; `Date` has whole seconds, so keep a second spare.
     let left = match (channel.expires, meta.server_date) {
         (Some(exp), Some(server)) => exp.duration_since(server).unsigned_abs(),
@@ -404,7 +485,14 @@ async fn open(
     };
     let lead = tuning.rollover_before.min(left / 5) + Duration::from_secs(1);
     let rollover_at = Instant::now() + left.saturating_sub(lead).max(Duration::from_secs(1));
-    Ok(Open { socket, rollover_at })
+    Ok(Channel { id: channel.id, connect_uri: channel.connect_uri, rollover_at, worked: false, strikes: 0 })
+}
+
+async fn connect(channel: &Channel) -> Result<notif::Socket, notif::ConnectError> {
+    match tokio::time::timeout(Duration::from_secs(10), notif::connect(&channel.connect_uri)).await {
+        Ok(r) => r,
+        Err(_) => Err(notif::ConnectError { detail: "timed out".into(), no_channel: false }),
+    }
 }
 
 fn socket_error(channel: &str, detail: String) -> ApiError {
@@ -417,17 +505,23 @@ fn socket_error(channel: &str, detail: String) -> ApiError {
     }
 }
 
-/// One observations query for the lane's queues, so the picture is whole after a (re)connect.
-async fn resync(lane: usize, session: &Session, ids: &[String], tx: &mpsc::Sender<Update>) {
+/// One observations query per batch of the lane's queues, so the picture is whole after a
+/// (re)connect. Returns the queues whose query failed.
+async fn resync(lane: usize, session: &Session, ids: &[String], tx: &mpsc::Sender<Update>) -> Vec<String> {
+    let mut failed = vec![];
     for batch in ids.chunks(OBSERVATION_BATCH) {
         let update = match queries::observe_as(session, batch, Priority::Poll).await {
             Ok((resp, _)) => Update::Resync(lane, batch.to_vec(), resp.results.iter().filter_map(Part::of).collect()),
-            Err(e) => Update::Failed(Activity::Observations, e),
+            Err(e) => {
+                failed.extend_from_slice(batch);
+                Update::Failed(Activity::Observations, e)
+            }
         };
         if tx.send(update).await.is_err() {
-            return;
+            return vec![];
         }
     }
+    failed
 }
 
 #[cfg(test)]

@@ -238,9 +238,11 @@ async fn a_dropped_socket_reconnects_resyncs_and_numbers_flow_again() {
         "the header says the stream is reconnecting"
     );
     let dropped_at = Timestamp::now();
+    let sockets = t.sim.shared.notifications.sockets_opened();
     assert!(w.until(WAIT, streaming).await, "reconnected");
-    assert!(t.sim.shared.notifications.channels_opened() > opened, "a new channel after the drop");
     assert!(w.until(WAIT, |a| a.last_update.is_some_and(|u| u > dropped_at)).await, "numbers flow again");
+    assert!(t.sim.shared.notifications.sockets_opened() > sockets, "a new socket after the drop");
+    assert_eq!(t.sim.shared.notifications.channels_opened(), opened, "on the same channel: its subscriptions stay");
     ticker.abort();
     w.stop().await;
 }
@@ -536,32 +538,85 @@ async fn channels_need_the_notifications_scope_when_scopes_are_enforced() {
     assert_eq!(open(t.token("wallboard").await).await.status(), 200, "client credentials: scopes do not apply");
 }
 
-/// 20 channels per user and app, 1 000 topics per channel (error bodies UNCONFIRMED).
+/// 20 channels per user and app: a 21st removes the one used longest ago, channels without a
+/// connected socket first, and closes the removed channel's socket (documented; what happens
+/// to that socket is UNCONFIRMED). 1 000 topics per channel (error body UNCONFIRMED).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn channel_and_topic_limits_are_enforced() {
+async fn a_21st_channel_removes_the_least_recently_used_and_topics_are_limited() {
     let org =
         Org::from_toml(&LARGE.replace("queues = 1000", "queues = 1001").replace("agents = 10000", "agents = 1000"))
             .unwrap();
     let t = sim_with(org, None).await;
     let token = t.token("wallboard").await;
     let http = common::http();
-    let mut ids = vec![];
-    for _ in 0..20 {
+    let open = || async {
         let r = http.post(t.url("/api/v2/notifications/channels")).bearer_auth(&token).send().await.unwrap();
-        assert_eq!(r.status(), 200);
-        ids.push(r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string());
+        assert_eq!(r.status(), 200, "no 'limit reached' error");
+        let v: Value = r.json().await.unwrap();
+        (v["id"].as_str().unwrap().to_string(), v["connectUri"].as_str().unwrap().to_string())
+    };
+    let subs = |id: &str| t.url(&format!("/api/v2/notifications/channels/{id}/subscriptions"));
+    let alive = |id: String| {
+        let req = http.get(subs(&id)).bearer_auth(&token);
+        async move { req.send().await.unwrap().status() == 200 }
+    };
+    // Asking the API would count as using the channel.
+    let exists = |id: &str| t.sim.shared.notifications.channel_exists(id);
+    let mut channels = vec![];
+    for _ in 0..20 {
+        channels.push(open().await);
     }
-    let r = http.post(t.url("/api/v2/notifications/channels")).bearer_auth(&token).send().await.unwrap();
-    assert_eq!(r.status(), 400, "the 21st channel");
+    // The oldest channel has a socket; the second oldest is idle.
+    let (mut oldest_socket, _) = tokio_tungstenite::connect_async(&channels[0].1).await.unwrap();
+    open().await;
+    assert!(exists(&channels[0].0), "a channel with a socket goes last");
+    assert!(!alive(channels[1].0.clone()).await, "the least recently used idle channel went");
+    assert_eq!(t.sim.shared.notifications.channel_count(), 20);
+    // Using a channel (listing its topics) makes it recent: the next oldest idle one goes.
+    assert!(alive(channels[2].0.clone()).await);
+    open().await;
+    assert!(alive(channels[2].0.clone()).await, "used a moment ago");
+    assert!(!alive(channels[3].0.clone()).await);
+    // With every channel connected, the least recently used connected one goes, and its
+    // socket is closed.
+    let mut sockets = vec![];
+    for (id, uri) in &channels[4..] {
+        if alive(id.clone()).await {
+            sockets.push(tokio_tungstenite::connect_async(uri).await.unwrap().0);
+        }
+    }
+    // Three idle channels are left (two opened above, and channels[2]): they go first.
+    let mut busy = vec![];
+    for _ in 0..3 {
+        let (_, uri) = open().await;
+        busy.push(tokio_tungstenite::connect_async(&uri).await.unwrap().0);
+        assert!(exists(&channels[0].0), "idle channels go before connected ones");
+    }
+    open().await;
+    assert_eq!(t.sim.shared.notifications.channel_count(), 20);
+    assert_eq!(t.sim.shared.notifications.channels_evicted(), 6);
+    assert!(!exists(&channels[0].0), "all connected: the least recently used went");
+    let closed = loop {
+        match tokio::time::timeout(Duration::from_secs(5), oldest_socket.next()).await.expect("closed in time") {
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break true,
+            Some(Ok(_)) => continue,
+        }
+    };
+    assert!(closed, "a removed channel's socket is closed");
+    assert!(
+        tokio_tungstenite::connect_async(&channels[0].1).await.is_err(),
+        "a removed channel's connectUri refuses a socket"
+    );
+
     let topics: Vec<Value> =
         t.org.queues.iter().map(|q| json!({"id": format!("v2.analytics.queues.{}.observations", q.id)})).collect();
     assert_eq!(topics.len(), 1001);
-    let subs = t.url(&format!("/api/v2/notifications/channels/{}/subscriptions", ids[0]));
-    let r = http.put(&subs).bearer_auth(&token).json(&topics).send().await.unwrap();
+    let (id, _) = open().await;
+    let r = http.put(subs(&id)).bearer_auth(&token).json(&topics).send().await.unwrap();
     assert_eq!(r.status(), 400, "1 001 topics");
-    let r = http.put(&subs).bearer_auth(&token).json(&topics[..1000]).send().await.unwrap();
+    let r = http.put(subs(&id)).bearer_auth(&token).json(&topics[..1000]).send().await.unwrap();
     assert_eq!(r.status(), 200, "1 000 topics fit");
-    let r = http.post(&subs).bearer_auth(&token).json(&topics[1000..]).send().await.unwrap();
+    let r = http.post(subs(&id)).bearer_auth(&token).json(&topics[1000..]).send().await.unwrap();
     assert_eq!(r.status(), 400, "adding the 1 001st");
 }
 
@@ -577,31 +632,30 @@ async fn a_silent_socket_is_replaced_and_a_heartbeat_keeps_it() {
         let mut w = watch_tuned(&t, "wallboard", SourceMode::Stream, tuning.clone());
         assert!(w.until(WAIT, streaming).await);
         w.run_for(Duration::from_secs(3)).await;
-        let opened = t.sim.shared.notifications.channels_opened();
+        let sockets = t.sim.shared.notifications.sockets_opened();
         if quiet {
-            assert!(opened >= 2, "no heartbeat for 600 ms: the socket is replaced ({opened} channels)");
+            assert!(sockets >= 2, "no heartbeat for 600 ms: the socket is replaced ({sockets} sockets)");
         } else {
-            assert_eq!(opened, 1, "heartbeats every 200 ms keep the socket");
+            assert_eq!(sockets, 1, "heartbeats every 200 ms keep the socket");
         }
+        assert_eq!(t.sim.shared.notifications.channels_opened(), 1, "a new socket, on the same channel");
         w.stop().await;
     }
 }
 
-/// `auto` must not leave the table empty when the API will not stream: the 21st channel is
-/// refused (another tool holds the client's 20), so qtop polls within the budget instead,
-/// and the refusal is in the error log.
+/// `auto` must not leave the table empty when the API will not stream: the channel request
+/// keeps failing, so qtop polls within the budget instead, and the refusal is in the error log.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auto_polls_when_the_api_refuses_a_channel() {
     let mut org = Org::demo();
     // A tight budget: polling every second would not fit, so auto wants to stream.
     org.rate_limit_per_minute = 20;
     let t = sim_with(org, None).await;
-    let token = t.token("wallboard").await;
-    for _ in 0..20 {
-        let r = common::http().post(t.url("/api/v2/notifications/channels")).bearer_auth(&token).send().await.unwrap();
-        assert_eq!(r.status(), 200);
-    }
-    let mut w = watch(&t, "wallboard", SourceMode::Auto);
+    let fault = json!({"fault": "errors", "status": 503, "path": "/api/v2/notifications/channels"});
+    t.sim.shared.add_fault(qtop::sim::faults::FaultSpec::from_json(&fault).unwrap()).expect("fault on");
+    let mut tuning = tuning();
+    tuning.stream.backoff_base = Duration::from_millis(100);
+    let mut w = watch_tuned(&t, "wallboard", SourceMode::Auto, tuning);
     let visible = t.org.queues.len();
     assert!(
         w.until(WAIT, |a| refused_channel(a) && a.live_source == Some(LiveSource::Poll) && with_numbers(a) == visible)
@@ -611,19 +665,95 @@ async fn auto_polls_when_the_api_refuses_a_channel() {
         with_numbers(&w.app),
         w.app.errors.iter().map(|e| e.diagnosis.summary.clone()).collect::<Vec<_>>()
     );
-    assert!(
-        w.app
-            .errors
-            .iter()
-            .any(|e| e.status() == Some(400) && e.error.as_ref().is_some_and(|x| x.summary().contains("channel"))),
-        "the refused channel is logged: {:?}",
-        w.app.errors.iter().map(|e| e.diagnosis.summary.clone()).collect::<Vec<_>>()
-    );
-    assert_eq!(t.sim.shared.notifications.channels_opened(), 20, "no channel beyond the limit");
+    assert_eq!(t.sim.shared.notifications.channels_opened(), 0);
 }
 
 fn refused_channel(a: &App) -> bool {
     a.errors
         .iter()
-        .any(|e| e.status() == Some(400) && e.error.as_ref().is_some_and(|x| x.summary().contains("channel")))
+        .any(|e| e.status() == Some(503) && e.error.as_ref().is_some_and(|x| x.request.path.ends_with("/channels")))
+}
+
+/// A channel removed by someone else's 21st (its socket closed, its connectUri refused) is
+/// noticed: qtop opens a new channel, subscribes it and streams again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_evicted_channel_is_replaced() {
+    let t = sim_with(Org::demo(), None).await;
+    let ticker = tick_clock(&t);
+    let mut w = watch(&t, "wallboard", SourceMode::Stream);
+    assert!(w.until(WAIT, |a| streaming(a) && with_numbers(a) == a.queues.len() && !a.queues.is_empty()).await);
+    // Another tool on the same client opens 19 channels and connects to each: all 20 are
+    // connected, and its next one removes qtop's, the least recently used.
+    let token = t.token("wallboard").await;
+    let mut sockets = vec![];
+    for _ in 0..20 {
+        let r = common::http().post(t.url("/api/v2/notifications/channels")).bearer_auth(&token).send().await.unwrap();
+        let uri = r.json::<Value>().await.unwrap()["connectUri"].as_str().unwrap().to_string();
+        sockets.push(tokio_tungstenite::connect_async(uri).await.unwrap().0);
+    }
+    let n = &t.sim.shared.notifications;
+    assert_eq!(n.channels_evicted(), 1);
+    let evicted = Timestamp::now();
+    assert!(
+        w.until(WAIT, |a| streaming(a) && a.last_update.is_some_and(|u| u > evicted) && n.channels_opened() == 22)
+            .await,
+        "source {:?}, {} channels opened",
+        w.app.live_source,
+        n.channels_opened()
+    );
+    w.run_for(Duration::from_secs(2)).await;
+    assert_eq!(n.channels_opened(), 22, "one new channel, not one per try");
+    ticker.abort();
+    w.stop().await;
+}
+
+/// Two qtop monitors on one OAuth client (a wall and an exporter): side by side through
+/// socket drops, neither evicts the other into a loop. Another tool holds 17 of the client's
+/// 20 channels, so every channel opened beyond the three spare removes one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_monitors_on_one_client_do_not_evict_each_other() {
+    let t = sim_with(Org::demo(), None).await;
+    let ticker = tick_clock(&t);
+    let token = t.token("wallboard").await;
+    for _ in 0..17 {
+        let r = common::http().post(t.url("/api/v2/notifications/channels")).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let mut tuning = tuning();
+    tuning.stream.backoff_base = Duration::from_millis(200);
+    tuning.stream.backoff_cap = Duration::from_secs(2);
+    let mut wall = watch_tuned(&t, "wallboard", SourceMode::Stream, tuning.clone());
+    let mut exporter = watch_tuned(&t, "wallboard", SourceMode::Stream, tuning);
+    let live = |a: &App| streaming(a) && !a.queues.is_empty() && with_numbers(a) == a.queues.len();
+    assert!(wall.until(WAIT, live).await && exporter.until(WAIT, live).await);
+    let n = &t.sim.shared.notifications;
+    let opened = n.channels_opened();
+    assert_eq!(opened, 19, "one channel each");
+    for round in 0..6 {
+        n.drop_sockets();
+        let dropped = Timestamp::now();
+        for w in [&mut wall, &mut exporter] {
+            assert!(
+                w.until(WAIT, |a| live(a) && a.last_update.is_some_and(|u| u > dropped)).await,
+                "round {round}: source {:?}",
+                w.app.live_source
+            );
+        }
+        // Side by side for a while: both keep their numbers fresh.
+        for _ in 0..4 {
+            wall.run_for(Duration::from_millis(250)).await;
+            exporter.run_for(Duration::from_millis(250)).await;
+        }
+    }
+    for w in [&wall, &exporter] {
+        let age = w.app.last_update.map(|u| Timestamp::now().duration_since(u));
+        assert!(live(&w.app) && age.is_some_and(|a| a < jiff::SignedDuration::from_secs(3)), "{age:?}");
+    }
+    // Six drops each: reconnects to the same channels, no channel per try.
+    assert!(n.channels_opened() - opened <= 2, "{} channels opened for 12 reconnects", n.channels_opened() - opened);
+    assert!(n.channels_evicted() <= 2, "{} channels evicted", n.channels_evicted());
+    assert!(n.sockets_opened() >= 2 + 12, "{} sockets", n.sockets_opened());
+    ticker.abort();
+    wall.stop().await;
+    exporter.stop().await;
 }

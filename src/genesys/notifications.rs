@@ -175,15 +175,29 @@ const READ_BUFFER: usize = 16 * 1024;
 
 pub type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// Why a socket did not connect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectError {
+    pub detail: String,
+    /// The streaming host answered the upgrade with 404 or 410: it knows no such channel
+    /// (expired, or removed when the user+app opened a 21st).
+    pub no_channel: bool,
+}
+
 /// Connect to a channel's `connectUri`.
-pub async fn connect(uri: &str) -> Result<Socket, String> {
+pub async fn connect(uri: &str) -> Result<Socket, ConnectError> {
+    use tokio_tungstenite::tungstenite::Error;
     ensure_tls();
     // tungstenite zeroes its whole read buffer (128 KiB by default) on reads; events are a
     // kilobyte or two, so a small buffer saves that work a thousand times a second.
     let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(READ_BUFFER);
-    let (ws, _) =
-        tokio_tungstenite::connect_async_with_config(uri, Some(config), false).await.map_err(|e| e.to_string())?;
-    Ok(ws)
+    match tokio_tungstenite::connect_async_with_config(uri, Some(config), false).await {
+        Ok((ws, _)) => Ok(ws),
+        Err(e) => {
+            let no_channel = matches!(&e, Error::Http(r) if [404, 410].contains(&r.status().as_u16()));
+            Err(ConnectError { detail: e.to_string(), no_channel })
+        }
+    }
 }
 
 #[cfg(test)]

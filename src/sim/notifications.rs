@@ -8,9 +8,12 @@
 //! that changed (zero-width interval) and, in a message of its own, the current half hour's
 //! interval metrics when they changed. Event numbers come from [`observations::queue_groups`],
 //! the code that answers the observations query.
+//!
+//! A user+app holds at most 20 channels: opening a 21st removes the one used longest ago,
+//! channels without a connected socket first (documented; there is no "limit reached" error).
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -23,7 +26,7 @@ use axum::response::{IntoResponse, Response};
 use futures::SinkExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 use super::api::iso_ms;
 use super::authz::{Caller, Subject};
@@ -63,6 +66,14 @@ struct Channel {
     /// Org-clock milliseconds.
     expires: i64,
     topics: BTreeSet<String>,
+    /// Sockets connected to it now.
+    sockets: usize,
+    /// When it was last used, as a sequence number (only the order matters). Creating it,
+    /// changing or listing its subscriptions, and connecting or disconnecting a socket count
+    /// as use; what the real service counts is UNCONFIRMED.
+    last_used: u64,
+    /// Dropped with the channel: its sockets see the sender go and close.
+    gone: watch::Sender<()>,
 }
 
 pub struct Notifications {
@@ -70,8 +81,13 @@ pub struct Notifications {
     timing: RwLock<Timing>,
     /// Tells every open socket to close (the `socket-drop` fault).
     drop_tx: broadcast::Sender<()>,
-    /// Channels opened since start (tests watch rollover).
+    /// Channels opened since start (tests watch rollover and reuse).
     opened: AtomicUsize,
+    /// Sockets connected since start (tests watch reconnects).
+    sockets: AtomicUsize,
+    /// Channels removed to make room for a 21st.
+    evicted: AtomicUsize,
+    uses: AtomicU64,
 }
 
 impl Default for Notifications {
@@ -81,6 +97,9 @@ impl Default for Notifications {
             timing: RwLock::new(Timing::default()),
             drop_tx: broadcast::channel(4).0,
             opened: AtomicUsize::new(0),
+            sockets: AtomicUsize::new(0),
+            evicted: AtomicUsize::new(0),
+            uses: AtomicU64::new(0),
         }
     }
 }
@@ -101,6 +120,33 @@ impl Notifications {
 
     pub fn channels_opened(&self) -> usize {
         self.opened.load(Ordering::Relaxed)
+    }
+
+    /// Sockets connected since start.
+    pub fn sockets_opened(&self) -> usize {
+        self.sockets.load(Ordering::Relaxed)
+    }
+
+    /// Whether the channel is held (without counting as a use of it).
+    pub fn channel_exists(&self, id: &str) -> bool {
+        self.channels.lock().expect("channels lock").contains_key(id)
+    }
+
+    /// Channels removed because their user+app opened a 21st.
+    pub fn channels_evicted(&self) -> usize {
+        self.evicted.load(Ordering::Relaxed)
+    }
+
+    fn next_use(&self) -> u64 {
+        self.uses.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    fn touch(&self, channel: &str, sockets: isize) {
+        let used = self.next_use();
+        if let Some(c) = self.channels.lock().expect("channels lock").get_mut(channel) {
+            c.last_used = used;
+            c.sockets = c.sockets.saturating_add_signed(sockets);
+        }
     }
 
     /// Channels alive now (tests watch rollover).
@@ -139,15 +185,26 @@ pub async fn create_channel(
     let now = shared.now().as_millisecond();
     let n = &shared.notifications;
     n.forget_expired(now);
+    let owner = caller.record.subject;
+    let last_used = n.next_use();
     let mut channels = n.channels.lock().expect("channels lock");
-    if channels.values().filter(|c| c.owner == caller.record.subject).count() >= MAX_CHANNELS {
-        return ApiFault::too_many_channels(MAX_CHANNELS).into_response();
+    let held: Vec<(&String, &Channel)> = channels.iter().filter(|(_, c)| c.owner == owner).collect();
+    if held.len() >= MAX_CHANNELS {
+        // The documented rule: the oldest last-used date goes, channels without an active
+        // connection first. Its sockets are closed (dropping it drops `gone`); what the real
+        // service does to the socket of a removed channel is UNCONFIRMED.
+        let victim = held.iter().min_by_key(|(_, c)| (c.sockets > 0, c.last_used)).map(|(id, _)| (*id).clone());
+        if let Some(victim) = victim {
+            channels.remove(&victim);
+            n.evicted.fetch_add(1, Ordering::Relaxed);
+        }
     }
     let id = uuid::Uuid::new_v4().to_string();
     let expires = now + n.timing().lifetime.as_millis() as i64;
-    let owner = caller.record.subject;
     n.opened.fetch_add(1, Ordering::Relaxed);
-    channels.insert(id.clone(), Channel { owner, caller, expires, topics: BTreeSet::new() });
+    let channel =
+        Channel { owner, caller, expires, topics: BTreeSet::new(), sockets: 0, last_used, gone: watch::channel(()).0 };
+    channels.insert(id.clone(), channel);
     drop(channels);
     // The sim serves the socket itself, on the host the caller reached (real orgs answer
     // with a wss:// streaming host).
@@ -241,6 +298,7 @@ fn subscribe(
             return Err(ApiFault::too_many_topics(MAX_TOPICS));
         }
         ch.topics = next;
+        ch.last_used = shared.notifications.next_use();
         let self_uri = subscriptions_uri(&channel);
         let entities: Vec<Value> = if params.ignore_errors {
             verdicts
@@ -273,6 +331,7 @@ pub async fn list_subscriptions(
     let run = || -> Result<Response, ApiFault> {
         caller.require_scope(&shared.org_now(), EndpointId::NotificationSubscriptions)?;
         owned(&shared, &channel, &caller)?;
+        shared.notifications.touch(&channel, 0);
         let channels = shared.notifications.channels.lock().expect("channels lock");
         let self_uri = subscriptions_uri(&channel);
         let entities: Vec<Value> = channels
@@ -303,10 +362,21 @@ pub async fn socket(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     shared.notifications.forget_expired(shared.now().as_millisecond());
-    if !shared.notifications.channels.lock().expect("channels lock").contains_key(&channel) {
+    // A removed or expired channel's socket is refused. UNCONFIRMED: what the real streaming
+    // host answers for a channel it no longer has (qtop also copes with an accepted socket
+    // that is closed at once).
+    let Some(gone) =
+        shared.notifications.channels.lock().expect("channels lock").get(&channel).map(|c| c.gone.subscribe())
+    else {
         return ApiFault::not_found(&format!("/channels/{channel}")).into_response();
-    }
-    upgrade.on_upgrade(move |ws| serve_socket(shared, channel, ws))
+    };
+    upgrade.on_upgrade(move |ws| async move {
+        let n = &shared.notifications;
+        n.sockets.fetch_add(1, Ordering::Relaxed);
+        n.touch(&channel, 1);
+        serve_socket(&shared, &channel, ws, gone).await;
+        n.touch(&channel, -1);
+    })
 }
 
 fn metadata(message: &str) -> Message {
@@ -317,7 +387,7 @@ async fn close(mut ws: WebSocket, reason: &'static str) {
     let _ = ws.send(Message::Close(Some(CloseFrame { code: 1000, reason: reason.into() }))).await;
 }
 
-async fn serve_socket(shared: Arc<Shared>, channel: String, mut ws: WebSocket) {
+async fn serve_socket(shared: &Shared, channel: &str, mut ws: WebSocket, mut gone: watch::Receiver<()>) {
     let n = &shared.notifications;
     let mut dropped = n.drop_tx.subscribe();
     if shared.socket_drop_active() {
@@ -338,9 +408,10 @@ async fn serve_socket(shared: Arc<Shared>, channel: String, mut ws: WebSocket) {
                     return;
                 }
             }
+            _ = gone.changed() => return close(ws, "channel removed").await,
             _ = publish.tick() => {
                 let now = shared.now().as_millisecond();
-                let Some(events) = events(&shared, &channel, now, &mut sent) else {
+                let Some(events) = events(shared, channel, now, &mut sent) else {
                     n.forget_expired(now);
                     return close(ws, "channel expired").await;
                 };
@@ -357,7 +428,7 @@ async fn serve_socket(shared: Arc<Shared>, channel: String, mut ws: WebSocket) {
             _ = dropped.recv() => return close(ws, "socket dropped").await,
             msg = ws.recv() => match msg {
                 Some(Ok(Message::Text(text))) => {
-                    if let Some(reply) = on_message(&shared, &channel, text.as_str())
+                    if let Some(reply) = on_message(shared, channel, text.as_str())
                         && ws.send(reply).await.is_err()
                     {
                         return;
@@ -386,6 +457,7 @@ fn on_message(shared: &Shared, channel: &str, text: &str) -> Option<Message> {
             let org = shared.org_now();
             let mut channels = shared.notifications.channels.lock().expect("channels lock");
             let ch = channels.get_mut(channel)?;
+            ch.last_used = shared.notifications.next_use();
             // Refused topics are left out silently, as with ignoreErrors.
             for t in topics {
                 let ok = queue_of(&t).and_then(|q| org.queue_by_id(q)).is_some_and(|q| {
