@@ -283,6 +283,8 @@ enum End {
     Heard,
     /// Closed before it said anything.
     Silent,
+    /// The service said `v2.system.socket_closing`: reconnect at once.
+    Closing,
 }
 
 /// Ends only when giving up is allowed and the first socket cannot be had: the reason.
@@ -326,10 +328,11 @@ async fn lane(
                     match end {
                         // Only a socket that carried something counts as a recovery: one closed
                         // as soon as it opens must not be reopened (and resynced) every second.
-                        End::Heard => {
+                        End::Heard | End::Closing => {
                             backoff.succeed();
                             channel.worked = true;
                             channel.strikes = 0;
+                            at_once = end == End::Closing;
                         }
                         End::Silent => channel.strikes += 1,
                     }
@@ -422,11 +425,19 @@ async fn read(
                         resync_at = Some(Instant::now());
                     }
                 }
-                if let SocketMessage::Observation(r) = notif::parse_message(text.as_str())
-                    && let Some(part) = Part::of(&r)
-                    && tx.send(Update::Event(part)).await.is_err()
-                {
-                    return End::Heard;
+                match notif::parse_message(text.as_str()) {
+                    SocketMessage::Observation(r) => {
+                        if let Some(part) = Part::of(&r)
+                            && tx.send(Update::Event(part)).await.is_err()
+                        {
+                            return End::Heard;
+                        }
+                    }
+                    SocketMessage::Closing => {
+                        tracing::info!("the notification service is closing the socket; reconnecting now");
+                        return End::Closing;
+                    }
+                    _ => {}
                 }
             }
             _ = tokio::time::sleep_until(channel.rollover_at) => {

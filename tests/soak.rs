@@ -127,6 +127,7 @@ const KINDS: &[&str] = &[
     "clock-skew",
     "rate-limit",
     "socket-drop",
+    "socket-closing",
 ];
 
 /// Every kind once per round, in a seeded random order.
@@ -154,11 +155,11 @@ fn pick_fault(rng: &mut StdRng, kind: &str, secs: u64) -> (Value, Duration) {
         "queue-moved" => json!({"fault": kind}),
         "clock-skew" => json!({"fault": kind, "seconds": rng.random_range(-7200..7200)}),
         "rate-limit" => json!({"fault": kind, "per_minute": rng.random_range(60..150)}),
-        "socket-drop" => json!({"fault": kind}),
+        "socket-drop" | "socket-closing" => json!({"fault": kind}),
         _ => unreachable!(),
     };
     // One-off kinds act once; a socket drop with `for` keeps closing new sockets.
-    if kind != "revoke" {
+    if !["revoke", "socket-closing"].contains(&kind) {
         v["for"] = json!(for_);
     }
     (v, Duration::from_secs(secs))

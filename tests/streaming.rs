@@ -674,6 +674,31 @@ fn refused_channel(a: &App) -> bool {
         .any(|e| e.status() == Some(503) && e.error.as_ref().is_some_and(|x| x.request.path.ends_with("/channels")))
 }
 
+/// `v2.system.socket_closing` (before maintenance): qtop reconnects at once, to the same
+/// channel, without waiting for the socket to close or the heartbeat watch to fire.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn socket_closing_reconnects_at_once_on_the_same_channel() {
+    let t = sim_with(Org::demo(), None).await;
+    let ticker = tick_clock(&t);
+    let mut w = watch(&t, "wallboard", SourceMode::Stream);
+    assert!(w.until(WAIT, |a| streaming(a) && with_numbers(a) == a.queues.len() && !a.queues.is_empty()).await);
+    let n = &t.sim.shared.notifications;
+    let (sockets, channels) = (n.sockets_opened(), n.channels_opened());
+    // Through the admin endpoint, as `qtop sim-fault socket-closing` sends it.
+    let fault = json!({"fault": "socket-closing"});
+    assert_eq!(common::http().post(t.url("/sim/faults")).json(&fault).send().await.unwrap().status(), 201);
+    let told = Timestamp::now();
+    // The sim closes a told socket only 10 s later, and the heartbeat watch waits 65 s.
+    assert!(
+        w.until(Duration::from_secs(3), |_| n.sockets_opened() > sockets).await,
+        "no new socket within 3 s of socket_closing"
+    );
+    assert_eq!(n.channels_opened(), channels, "the same channel");
+    assert!(w.until(WAIT, |a| streaming(a) && a.last_update.is_some_and(|u| u > told)).await, "numbers flow again");
+    ticker.abort();
+    w.stop().await;
+}
+
 /// A channel removed by someone else's 21st (its socket closed, its connectUri refused) is
 /// noticed: qtop opens a new channel, subscribes it and streams again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -122,6 +122,8 @@ pub enum SocketMessage {
     /// One queue's numbers for one group (a media type, or the users group), in the shape an
     /// observations query result has, so the same parser reads both.
     Observation(ObservationResult),
+    /// `v2.system.socket_closing`: the service is about to close the socket (maintenance).
+    Closing,
     Other,
 }
 
@@ -158,6 +160,10 @@ pub fn parse_message(text: &str) -> SocketMessage {
             Some("pong") => SocketMessage::Pong,
             _ => SocketMessage::Other,
         };
+    }
+    // The body of socket_closing is UNCONFIRMED: the topic name alone says it.
+    if env.topic_name == "v2.system.socket_closing" {
+        return SocketMessage::Closing;
     }
     let Some(qid) = queue_of(&env.topic_name) else { return SocketMessage::Other };
     let body = env.event_body;
@@ -225,6 +231,11 @@ mod tests {
             SocketMessage::Pong
         );
         assert_eq!(parse_message("not json"), SocketMessage::Other);
+        // The body is UNCONFIRMED: any body (or none) means the same.
+        for body in [r#","eventBody":{"message":"closing"}"#, r#","eventBody":{}"#, ""] {
+            let text = format!(r#"{{"topicName":"v2.system.socket_closing"{body}}}"#);
+            assert_eq!(parse_message(&text), SocketMessage::Closing, "{text}");
+        }
     }
 
     #[test]

@@ -46,6 +46,10 @@ const TOPIC_SUFFIX: &str = ".observations";
 /// Per result group of one queue: media type, instantaneous metrics, current-bucket metrics.
 type EventGroups = Vec<(Option<String>, Value, Vec<Value>)>;
 
+/// How long a socket told `v2.system.socket_closing` stays open before the service closes it.
+/// UNCONFIRMED: the documentation says only that the message comes before maintenance.
+pub const SOCKET_CLOSING_GRACE: Duration = Duration::from_secs(10);
+
 /// Heartbeat period and channel lifetime; tests shorten both.
 #[derive(Debug, Clone, Copy)]
 pub struct Timing {
@@ -76,11 +80,19 @@ struct Channel {
     gone: watch::Sender<()>,
 }
 
+/// What the faults tell every open socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signal {
+    /// Close now (`socket-drop`).
+    Drop,
+    /// Say `v2.system.socket_closing`, close a little later (`socket-closing`).
+    Closing,
+}
+
 pub struct Notifications {
     channels: Mutex<HashMap<String, Channel>>,
     timing: RwLock<Timing>,
-    /// Tells every open socket to close (the `socket-drop` fault).
-    drop_tx: broadcast::Sender<()>,
+    signal_tx: broadcast::Sender<Signal>,
     /// Channels opened since start (tests watch rollover and reuse).
     opened: AtomicUsize,
     /// Sockets connected since start (tests watch reconnects).
@@ -95,7 +107,7 @@ impl Default for Notifications {
         Notifications {
             channels: Mutex::new(HashMap::new()),
             timing: RwLock::new(Timing::default()),
-            drop_tx: broadcast::channel(4).0,
+            signal_tx: broadcast::channel(4).0,
             opened: AtomicUsize::new(0),
             sockets: AtomicUsize::new(0),
             evicted: AtomicUsize::new(0),
@@ -115,7 +127,13 @@ impl Notifications {
 
     /// Close every open notification socket now.
     pub fn drop_sockets(&self) {
-        let _ = self.drop_tx.send(());
+        let _ = self.signal_tx.send(Signal::Drop);
+    }
+
+    /// Tell every open notification socket `v2.system.socket_closing`; each is closed
+    /// [`SOCKET_CLOSING_GRACE`] later if its client has not gone by then.
+    pub fn closing_sockets(&self) {
+        let _ = self.signal_tx.send(Signal::Closing);
     }
 
     pub fn channels_opened(&self) -> usize {
@@ -389,7 +407,7 @@ async fn close(mut ws: WebSocket, reason: &'static str) {
 
 async fn serve_socket(shared: &Shared, channel: &str, mut ws: WebSocket, mut gone: watch::Receiver<()>) {
     let n = &shared.notifications;
-    let mut dropped = n.drop_tx.subscribe();
+    let mut signals = n.signal_tx.subscribe();
     if shared.socket_drop_active() {
         return close(ws, "socket dropped").await;
     }
@@ -401,12 +419,16 @@ async fn serve_socket(shared: &Shared, channel: &str, mut ws: WebSocket, mut gon
     publish.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     // What this socket has sent of each (queue, media group): events carry only changes.
     let mut sent = Sent::default();
+    let mut closing_at: Option<tokio::time::Instant> = None;
     loop {
         tokio::select! {
             _ = heartbeat.tick() => {
                 if ws.send(metadata("WebSocket Heartbeat")).await.is_err() {
                     return;
                 }
+            }
+            _ = tokio::time::sleep_until(closing_at.unwrap_or(start)), if closing_at.is_some() => {
+                return close(ws, "socket closing").await;
             }
             _ = gone.changed() => return close(ws, "channel removed").await,
             _ = publish.tick() => {
@@ -425,7 +447,19 @@ async fn serve_socket(shared: &Shared, channel: &str, mut ws: WebSocket, mut gon
                     return;
                 }
             }
-            _ = dropped.recv() => return close(ws, "socket dropped").await,
+            signal = signals.recv() => match signal {
+                Ok(Signal::Drop) => return close(ws, "socket dropped").await,
+                Ok(Signal::Closing) if closing_at.is_none() => {
+                    // UNCONFIRMED body: the documentation shows only the topic name.
+                    let msg = json!({"topicName": "v2.system.socket_closing", "eventBody": {}});
+                    if ws.send(Message::text(msg.to_string())).await.is_err() {
+                        return;
+                    }
+                    closing_at = Some(tokio::time::Instant::now() + SOCKET_CLOSING_GRACE);
+                }
+                Ok(Signal::Closing) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
             msg = ws.recv() => match msg {
                 Some(Ok(Message::Text(text))) => {
                     if let Some(reply) = on_message(shared, channel, text.as_str())

@@ -125,8 +125,10 @@ impl Shared {
             v["revoked"] = serde_json::json!(n);
             return Ok(v);
         }
-        if matches!(effect, Effect::SocketDrop) {
-            self.notifications.drop_sockets();
+        match effect {
+            Effect::SocketDrop => self.notifications.drop_sockets(),
+            Effect::SocketClosing => self.notifications.closing_sockets(),
+            _ => {}
         }
         self.sync_faults();
         Ok(added.to_json(now))
