@@ -575,6 +575,8 @@ impl Sent {
 /// changed, and one with the current bucket's interval metrics when those changed, as a real
 /// org sends them (two messages, not one with two data entries).
 fn events(shared: &Shared, channel: &str, now: i64, sent: &mut Sent) -> Option<Vec<Value>> {
+    // Topics stay subscribed when the caller later loses a permission or a division, and
+    // keep publishing. UNCONFIRMED: whether the real service stops (or drops the topic).
     let topics: Vec<String> = {
         let channels = shared.notifications.channels.lock().expect("channels lock");
         let ch = channels.get(channel).filter(|c| c.expires > now)?;
