@@ -302,6 +302,9 @@ async fn lane(
     // Each refused queue is logged once, not again on every new channel.
     let mut refused: HashSet<String> = HashSet::new();
     let mut held: Option<Channel> = None;
+    // socket_closing messages since the last socket that ended otherwise: only the first
+    // reconnects at once, so a service that says it on every new socket is not hammered.
+    let mut closings = 0;
     loop {
         // A failure to report (and count against a first connection), with the server's wait.
         let mut failure: Option<ApiError> = None;
@@ -328,11 +331,20 @@ async fn lane(
                     match end {
                         // Only a socket that carried something counts as a recovery: one closed
                         // as soon as it opens must not be reopened (and resynced) every second.
-                        End::Heard | End::Closing => {
+                        End::Heard => {
                             backoff.succeed();
                             channel.worked = true;
                             channel.strikes = 0;
-                            at_once = end == End::Closing;
+                            closings = 0;
+                        }
+                        End::Closing => {
+                            channel.worked = true;
+                            channel.strikes = 0;
+                            at_once = closings == 0;
+                            closings += 1;
+                            if at_once {
+                                backoff.succeed();
+                            }
                         }
                         End::Silent => channel.strikes += 1,
                     }

@@ -699,6 +699,27 @@ async fn socket_closing_reconnects_at_once_on_the_same_channel() {
     w.stop().await;
 }
 
+/// A service that says socket_closing on every new socket (a long maintenance) is not
+/// hammered: only the first reconnect is at once, the next ones back off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn socket_closing_on_every_socket_backs_off() {
+    let t = sim_with(Org::demo(), None).await;
+    let ticker = tick_clock(&t);
+    let mut w = watch(&t, "wallboard", SourceMode::Stream);
+    assert!(w.until(WAIT, |a| streaming(a) && with_numbers(a) == a.queues.len() && !a.queues.is_empty()).await);
+    let n = &t.sim.shared.notifications;
+    let sockets = n.sockets_opened();
+    let fault = json!({"fault": "socket-closing", "for": "3s"});
+    assert_eq!(common::http().post(t.url("/sim/faults")).json(&fault).send().await.unwrap().status(), 201);
+    w.run_for(Duration::from_millis(2500)).await;
+    let tries = n.sockets_opened() - sockets;
+    assert!((1..=5).contains(&tries), "{tries} sockets in 2.5 s of socket_closing on each");
+    let after = Timestamp::now();
+    assert!(w.until(WAIT, |a| streaming(a) && a.last_update.is_some_and(|u| u > after)).await, "streams again");
+    ticker.abort();
+    w.stop().await;
+}
+
 /// A channel removed by someone else's 21st (its socket closed, its connectUri refused) is
 /// noticed: qtop opens a new channel, subscribes it and streams again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

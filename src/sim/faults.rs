@@ -114,7 +114,7 @@ impl FaultKind {
                 "close open notification sockets (once; with for, also every socket opened meanwhile)"
             }
             FaultKind::SocketClosing => {
-                "send open notification sockets v2.system.socket_closing (as before maintenance), close them 10 s later"
+                "send open notification sockets v2.system.socket_closing (as before maintenance), close them 10 s later (once; with for, also every socket opened meanwhile)"
             }
         }
     }
@@ -425,8 +425,8 @@ impl FaultState {
         };
         // One-shot kinds act when switched on and are not kept (a socket drop is kept only
         // for its duration, during which new sockets are closed too).
-        let one_shot = matches!(kind, FaultKind::Revoke | FaultKind::SocketClosing)
-            || (kind == FaultKind::SocketDrop && f.until.is_none());
+        let one_shot = kind == FaultKind::Revoke
+            || (matches!(kind, FaultKind::SocketDrop | FaultKind::SocketClosing) && f.until.is_none());
         if !one_shot {
             self.active.push(f.clone());
         }
@@ -604,14 +604,16 @@ mod tests {
     }
 
     #[test]
-    fn socket_closing_is_a_one_off_that_takes_no_parameters() {
+    fn socket_closing_is_a_one_off_unless_it_lasts_and_takes_no_parameters() {
         let org = Org::demo();
         let s = spec(json!({"fault": "socket-closing"}));
         let (k, e) = resolve(&s, &org).unwrap();
         assert_eq!((k, &e), (FaultKind::SocketClosing, &Effect::SocketClosing));
         let mut st = FaultState::default();
-        st.add(s, k, e, Instant::now());
+        st.add(s, k, e.clone(), Instant::now());
         assert!(st.active.is_empty(), "acts once when switched on");
+        st.add(spec(json!({"fault": "socket-closing", "for": "3s"})), k, e, Instant::now());
+        assert_eq!(st.active.len(), 1, "with for, kept to tell new sockets too");
         let e = resolve(&spec(json!({"fault": "socket-closing", "seconds": 3})), &org).unwrap_err();
         assert!(e.contains("takes no parameters"), "{e}");
         assert!(catalogue().as_array().unwrap().iter().any(|k| k["fault"] == "socket-closing"));

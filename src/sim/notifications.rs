@@ -397,6 +397,11 @@ pub async fn socket(
     })
 }
 
+/// UNCONFIRMED body: the documentation shows only the topic name.
+fn socket_closing() -> Message {
+    Message::text(json!({"topicName": "v2.system.socket_closing", "eventBody": {}}).to_string())
+}
+
 fn metadata(message: &str) -> Message {
     Message::text(json!({"topicName": "channel.metadata", "eventBody": {"message": message}}).to_string())
 }
@@ -420,6 +425,12 @@ async fn serve_socket(shared: &Shared, channel: &str, mut ws: WebSocket, mut gon
     // What this socket has sent of each (queue, media group): events carry only changes.
     let mut sent = Sent::default();
     let mut closing_at: Option<tokio::time::Instant> = None;
+    if shared.socket_closing_active() {
+        if ws.send(socket_closing()).await.is_err() {
+            return;
+        }
+        closing_at = Some(start + SOCKET_CLOSING_GRACE);
+    }
     loop {
         tokio::select! {
             _ = heartbeat.tick() => {
@@ -450,9 +461,7 @@ async fn serve_socket(shared: &Shared, channel: &str, mut ws: WebSocket, mut gon
             signal = signals.recv() => match signal {
                 Ok(Signal::Drop) => return close(ws, "socket dropped").await,
                 Ok(Signal::Closing) if closing_at.is_none() => {
-                    // UNCONFIRMED body: the documentation shows only the topic name.
-                    let msg = json!({"topicName": "v2.system.socket_closing", "eventBody": {}});
-                    if ws.send(Message::text(msg.to_string())).await.is_err() {
+                    if ws.send(socket_closing()).await.is_err() {
                         return;
                     }
                     closing_at = Some(tokio::time::Instant::now() + SOCKET_CLOSING_GRACE);
