@@ -408,17 +408,28 @@ fn iso_interval(s: &str) -> (jiff::Timestamp, jiff::Timestamp) {
 fn documented_aggregate_and_notification_examples_parse() {
     use qtop::genesys::aggregates::parse_totals;
     use qtop::genesys::models::{AggregateQuery, AggregateResponse, AggregateResult};
+    use qtop::genesys::notifications::{SocketMessage, parse_message};
+    use qtop::genesys::queries::GroupObs;
     let q: AggregateQuery = serde_json::from_str(include_str!("fixtures/aggregates-request.json")).unwrap();
     assert_eq!(q.group_by, ["queueId"]);
     let r: AggregateResponse = serde_json::from_str(include_str!("fixtures/aggregates-response.json")).unwrap();
     let t = &parse_totals(&r, &[])["<queue-id>"];
     assert_eq!((t.offered, t.answered, t.abandoned, t.asa_ms()), (12, 10, 2, Some(15_000)));
     assert_eq!((t.sl_ratio(), t.sl_target), (Some(0.75), Some(0.8)));
-    // The observations topic's event body has the aggregates' group/data shape.
-    let ev: Value = serde_json::from_str(include_str!("fixtures/notification-observation-event.json")).unwrap();
+    // The observations topic sends two messages: the instantaneous one carries only the
+    // o-metrics that changed; the rest are unreported (unchanged), not zero.
+    let ev = include_str!("fixtures/notification-observation-event.json");
+    let SocketMessage::Observation(r) = parse_message(ev) else { panic!("not an observation: {ev}") };
+    let g = GroupObs::read(&r);
+    assert_eq!((g.waiting, g.alerting, g.interacting, g.longest_waiting_ms), (Some(0), Some(0), None, None));
+    // The interval message's body has the aggregates' group/data shape.
+    let ev: Value =
+        serde_json::from_str(include_str!("fixtures/notification-observation-event-interval.json")).unwrap();
     let body: AggregateResult = serde_json::from_value(ev["eventBody"].clone()).unwrap();
     let t = &parse_totals(&AggregateResponse { results: vec![body] }, &[])["…"];
     assert_eq!((t.offered, t.sl_ratio(), t.sl_target), (2, Some(0.0), Some(0.5)));
+    let SocketMessage::Observation(r) = parse_message(&ev.to_string()) else { panic!("not an observation") };
+    assert_eq!(GroupObs::read(&r), GroupObs::default(), "no live metric in the interval message");
     let e: ErrorBody = serde_json::from_str(include_str!("fixtures/error-403-missing-any-permissions.json")).unwrap();
     assert_eq!(e.code.as_deref(), Some("missing.any.permissions"));
     let o: OAuthErrorBody = serde_json::from_str(include_str!("fixtures/oauth-unauthorized-client.json")).unwrap();

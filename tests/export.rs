@@ -235,9 +235,19 @@ async fn a_tight_rate_limit_is_learned_and_429s_are_counted() {
     e.stop().await;
 }
 
+/// The streamed series after many events (each carrying only some metrics, counts sometimes
+/// as floats): every queue still has every number, and it is the sim's own answer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_streaming_exporter_says_so_and_serves_every_queue() {
     let t = start_sim().await;
+    // The org's clock runs ten times faster than real time while events flow.
+    let clock = t.clock.clone();
+    let ticker = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            clock.advance(jiff::SignedDuration::from_secs(1));
+        }
+    });
     let e = start(&t, "wallboard", Settings { source: SourceMode::Stream, ..settings(&t) }).await;
     let queues = t.org.queues.len();
     let s = scrape_until(&e, "streamed numbers for every queue", |s| {
@@ -245,6 +255,46 @@ async fn a_streaming_exporter_says_so_and_serves_every_queue() {
     })
     .await;
     assert!(s.find("qtop_source", &[("mode", "poll")]).is_empty(), "one mode at a time");
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    ticker.abort();
+    // The sim's clock stands still now: the last events arrive, then the series hold still.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let (_, s) = scrape(&e).await;
+
+    let direct = t.session("wallboard");
+    let (all, _) = queries::list_queues(&direct).await.unwrap();
+    let ids: Vec<String> = all.iter().map(|q| q.id.clone()).collect();
+    let numbers = queries::parse_observations(&queries::observe(&direct, &ids).await.unwrap().0);
+    let mut busy = 0;
+    for q in &all {
+        let l = [("queue_id", q.id.as_str()), ("queue_name", q.name.as_str()), ("media_type", "all")];
+        let n = &numbers[&q.id];
+        let as_f = |v: Option<u32>| v.map(f64::from);
+        assert_eq!(s.one("qtop_queue_waiting", &l), as_f(n.waiting), "{} waiting", q.name);
+        assert_eq!(s.one("qtop_queue_interacting", &l), as_f(n.interacting), "{} interacting", q.name);
+        assert_eq!(s.one("qtop_queue_alerting", &l), as_f(n.alerting), "{} alerting", q.name);
+        for (status, want) in [
+            ("idle", n.idle),
+            ("on_queue", n.on_queue),
+            ("off_queue", n.off_queue),
+            ("not_responding", n.not_responding),
+        ] {
+            let labels = [l[0], l[1], l[2], ("status", status)];
+            assert_eq!(s.one("qtop_queue_agents", &labels), as_f(want), "{} {status}", q.name);
+            assert!(want.is_some(), "{} {status}: the sim reports it", q.name);
+        }
+        // The sim's clock stands still but real time does not: a longest wait reported a
+        // moment ago has grown by that moment.
+        let want = n.longest_waiting_ms.map(|ms| if n.waiting == Some(0) { 0.0 } else { ms as f64 / 1000.0 });
+        let got = s.one("qtop_queue_longest_wait_seconds", &l);
+        assert!(
+            matches!((got, want), (Some(g), Some(w)) if g >= w && g <= w + 5.0),
+            "{} longest: {got:?}, sim says {want:?}",
+            q.name
+        );
+        busy += usize::from(n.waiting.unwrap_or(0) > 0);
+    }
+    assert!(busy > 0, "someone waits somewhere: the comparison is not all zeros");
     let channel = [("endpoint", "/api/v2/notifications/channels"), ("method", "POST"), ("status", "200")];
     assert_eq!(s.one("qtop_api_requests_total", &channel), Some(1.0), "one channel carries the demo org");
     e.stop().await;

@@ -65,7 +65,9 @@ async fn bad_fault_requests_are_refused_with_the_field_named() {
         assert_eq!(v["details"][0]["fieldName"], "fault");
     }
     let v: Value = common::http().get(t.url("/sim/faults")).send().await.unwrap().json().await.unwrap();
-    assert_eq!(v["kinds"].as_array().unwrap().len(), 12, "every kind is listed, socket-drop included");
+    let kinds = v["kinds"].as_array().unwrap();
+    assert_eq!(kinds.len(), 13, "every kind is listed, socket-drop and socket-closing included");
+    assert!(kinds.iter().any(|k| k["fault"] == "socket-closing"));
 }
 
 #[tokio::test]

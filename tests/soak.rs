@@ -2,7 +2,10 @@
 //! clock while random faults come and go on a seeded schedule. It checks what a wall needs
 //! for weeks: never more requests in any minute than the token may send (counted by the
 //! server), no 429 except while the server's limit is lowered, no panic, memory that stays
-//! put, and recovery — live, fresh numbers — after every fault, by itself.
+//! put, and recovery — live, fresh numbers — after every fault, by itself. The short form
+//! streams its live numbers (events as a real org sends them: each with only some metrics);
+//! the long form lets `auto` choose, so the rate-limit faults switch it between polling and
+//! streaming. At the end the clock stops and every row must show the sim's own answer.
 //!
 //! ```sh
 //! cargo test --release --test soak -- --ignored --nocapture     # 24 simulated hours (~4 min)
@@ -18,8 +21,10 @@ use std::time::{Duration, Instant};
 use common::watch::Watch;
 use jiff::Timestamp;
 use qtop::app::{App, Health};
+use qtop::config::SourceMode;
+use qtop::genesys::queries;
 use qtop::monitor::Tuning;
-use qtop::sim::clock::today_at;
+use qtop::sim::clock::{ManualClock, today_at};
 use qtop::sim::org::Org;
 use qtop::sim::{self, SimExtras, SimHandle, SimOptions};
 use rand::rngs::StdRng;
@@ -43,6 +48,7 @@ struct Soak {
     rate_limit_fault: bool,
     quiet: (u64, u64),
     fault_for: (u64, u64),
+    source: SourceMode,
 }
 
 #[derive(Debug, Default)]
@@ -61,6 +67,12 @@ struct Report {
     waited: u64,
     rss_kb: Vec<(&'static str, u64, u64)>,
     panics: usize,
+    /// Batches of live numbers the app took in.
+    batches: usize,
+    /// Rows that lost a number they had, at any event the app took in.
+    blanked: Vec<String>,
+    /// Rows whose numbers differ from a direct query once the clock stood still.
+    differ: Vec<String>,
 }
 
 /// `(VmRSS, VmHWM)` of this process in kB: the simulator and qtop together.
@@ -114,6 +126,8 @@ const KINDS: &[&str] = &[
     "queue-moved",
     "clock-skew",
     "rate-limit",
+    "socket-drop",
+    "socket-closing",
 ];
 
 /// Every kind once per round, in a seeded random order.
@@ -141,9 +155,11 @@ fn pick_fault(rng: &mut StdRng, kind: &str, secs: u64) -> (Value, Duration) {
         "queue-moved" => json!({"fault": kind}),
         "clock-skew" => json!({"fault": kind, "seconds": rng.random_range(-7200..7200)}),
         "rate-limit" => json!({"fault": kind, "per_minute": rng.random_range(60..150)}),
+        "socket-drop" | "socket-closing" => json!({"fault": kind}),
         _ => unreachable!(),
     };
-    if kind != "revoke" {
+    // One-off kinds act once; a socket drop with `for` keeps closing new sockets.
+    if !["revoke", "socket-closing"].contains(&kind) {
         v["for"] = json!(for_);
     }
     (v, Duration::from_secs(secs))
@@ -159,17 +175,27 @@ async fn soak(cfg: Soak) -> Report {
     assert!(org.queues.len() >= 200);
     let speed = cfg.simulated.as_secs_f64() / cfg.real.as_secs_f64();
     let start = today_at(&org.timezone, 0, 0);
-    let opts = SimOptions { org: org.clone(), start: Some(start), speed, clock: None };
+    // The org's clock runs `speed` times real time until the end, when it stops so that what
+    // qtop shows can be compared with what the sim answers.
+    let clock = std::sync::Arc::new(ManualClock::new(start));
+    let ticker = {
+        let clock = clock.clone();
+        tokio::spawn(async move {
+            let step = Duration::from_millis(50);
+            loop {
+                tokio::time::sleep(step).await;
+                clock.advance(jiff::SignedDuration::try_from(step.mul_f64(speed)).unwrap());
+            }
+        })
+    };
+    let opts = SimOptions { org: org.clone(), start: Some(start), speed, clock: Some(clock.clone()) };
     let extras = SimExtras { faults: true, ..Default::default() };
     let sim = sim::start_with(opts, extras, sim::loopback()).await.expect("sim starts");
-    let t = common::TestSim {
-        clock: std::sync::Arc::new(qtop::sim::clock::ManualClock::new(start)),
-        sim,
-        org: org.clone(),
-    };
+    let t = common::TestSim { clock, sim, org: org.clone() };
     let tuning = Tuning { relist_every: Duration::from_secs(60), ..Tuning::default() };
     let session = t.session("wallboard");
-    let mut w = Watch::start_with(session.clone(), org.timezone.clone(), REFRESH, TOTALS, tuning);
+    let mut w = Watch::start_source(session.clone(), org.timezone.clone(), REFRESH, TOTALS, tuning, cfg.source);
+    let blanked = never_blanked(&mut w);
     assert!(w.until(Duration::from_secs(60), |a| recovered(a, true)).await, "never live: {:?}", w.app.health());
 
     let mut rng = StdRng::seed_from_u64(cfg.seed);
@@ -213,6 +239,17 @@ async fn soak(cfg: Soak) -> Report {
     let (rss, hwm) = memory();
     report.rss_kb.push(("end", rss, hwm));
     assert!(!w.task.is_finished(), "the monitor is still running");
+    // The clock stops: after the last events (or poll), every row shows the sim's answer.
+    ticker.abort();
+    assert!(
+        w.until(Duration::from_secs(60), |a| recovered(a, false)).await,
+        "not live at the end: {:?}",
+        w.app.health()
+    );
+    w.run_for(Duration::from_secs(3)).await;
+    report.differ = differences(&t, &w.app).await;
+    report.blanked = blanked.lock().unwrap().clone();
+    report.batches = w.observation_events;
     let stats = limiter();
     report.requests = stats.requests;
     report.refused_429 = stats.refused;
@@ -229,6 +266,56 @@ async fn soak(cfg: Soak) -> Report {
     report
 }
 
+/// Rows that lose a number they had, checked at every event the app takes in. A fault that
+/// takes the live numbers away (a role removed, a queue moved out of sight) does blank them:
+/// that is the truth, so only a row that had its numbers and lost some of them while the
+/// batch still named it counts.
+fn never_blanked(w: &mut Watch) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
+    let lost = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let l = lost.clone();
+    w.after_each = Some(Box::new(move |a: &App| {
+        for r in &a.queues {
+            if let Some(n) = &r.numbers {
+                let known =
+                    [n.waiting, n.interacting, n.alerting, n.on_queue, n.idle].iter().filter(|c| c.is_some()).count();
+                if known > 0 && known < 5 {
+                    let mut l = l.lock().unwrap();
+                    let name = format!("{} ", r.info.name);
+                    if l.len() < 20 && !l.iter().any(|x| x.starts_with(&name)) {
+                        l.push(format!("{name}({:?}): {n:?}", a.live_source));
+                    }
+                }
+            }
+        }
+    }));
+    lost
+}
+
+/// The app's rows against a direct query to the stopped sim. The longest wait may have grown
+/// by the real time since it was reported (the sim's clock stands still).
+async fn differences(t: &common::TestSim, a: &App) -> Vec<String> {
+    let ids: Vec<String> = a.queues.iter().map(|r| r.info.id.clone()).collect();
+    let s = t.session("wallboard");
+    let mut truth = queries::QueueNumbersById::new();
+    for batch in ids.chunks(queries::OBSERVATION_BATCH) {
+        truth.extend(queries::parse_observations(&queries::observe(&s, batch).await.unwrap().0));
+    }
+    let mut out = vec![];
+    for r in &a.queues {
+        let want = truth.get(&r.info.id).cloned().unwrap_or_default();
+        let got = r.numbers.clone().unwrap_or_default();
+        let grew = match (got.longest_waiting_ms, want.longest_waiting_ms) {
+            (Some(g), Some(w)) => g >= w && g <= w + 10_000,
+            (g, w) => g == w,
+        };
+        let same = queries::QueueNumbers { longest_waiting_ms: want.longest_waiting_ms, ..got.clone() } == want;
+        if !same || !grew || got.waiting.is_none() || got.idle.is_none() || got.on_queue.is_none() {
+            out.push(format!("{}: shown {got:?}, sim says {want:?}", r.info.name));
+        }
+    }
+    out
+}
+
 fn print_report(r: &Report) {
     println!("soak: {:.1} simulated hours in {:.0} s, {} queues", r.simulated_hours, r.real_secs, r.queues);
     println!(
@@ -238,6 +325,12 @@ fn print_report(r: &Report) {
     println!("  429s: {} in all, {} outside rate-limit faults", r.refused_429, r.refused_429_outside_rate_limit);
     println!("  requests held back by qtop's budget until there was room: {}", r.waited);
     println!("  sign-ins {}; panics {}", r.sign_ins, r.panics);
+    println!(
+        "  batches of live numbers {}; rows blanked {}; rows unlike the sim's answer at the end {}",
+        r.batches,
+        r.blanked.len(),
+        r.differ.len()
+    );
     let mut kinds: Vec<&str> = r.faults.iter().map(|(k, _)| k.as_str()).collect();
     kinds.sort();
     kinds.dedup();
@@ -254,6 +347,8 @@ fn print_report(r: &Report) {
 
 fn check(r: &Report) {
     assert_eq!(r.panics, 0, "no panic");
+    assert!(r.blanked.is_empty(), "rows lost numbers: {:?}", r.blanked);
+    assert!(r.differ.is_empty(), "rows unlike the sim's answer:\n{}", r.differ.join("\n"));
     assert!(r.max_per_minute <= 300, "over budget: {} requests in a minute", r.max_per_minute);
     // qtop's budget outlives its tokens: even all of them together stay under one token's limit.
     assert!(r.max_per_minute_all <= 300, "over budget: {} requests in a minute", r.max_per_minute_all);
@@ -277,6 +372,7 @@ async fn soak_short() {
         rate_limit_fault: false,
         quiet: (2, 4),
         fault_for: (1, 3),
+        source: SourceMode::Stream,
     })
     .await;
     check(&r);
@@ -293,6 +389,7 @@ async fn soak_24_hours() {
         rate_limit_fault: true,
         quiet: (3, 10),
         fault_for: (2, 8),
+        source: SourceMode::Auto,
     })
     .await;
     check(&r);

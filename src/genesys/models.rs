@@ -196,8 +196,11 @@ pub struct MetricData {
 pub struct Stats {
     pub max: Option<f64>,
     pub min: Option<f64>,
+    #[serde(deserialize_with = "count")]
     pub count: Option<i64>,
+    #[serde(deserialize_with = "count")]
     pub count_negative: Option<i64>,
+    #[serde(deserialize_with = "count")]
     pub count_positive: Option<i64>,
     pub sum: Option<f64>,
     pub current: Option<f64>,
@@ -206,6 +209,15 @@ pub struct Stats {
     pub denominator: Option<f64>,
     pub target: Option<f64>,
     pub calculated_metric_value: Option<f64>,
+}
+
+/// A count as the API writes it: the query answers and captured events use integers (`2`),
+/// while the SDK types notification event stats as `dict(str, float)` (`2.0`), so both are
+/// read. A count is never fractional or negative; if one is, it is rounded to the nearest
+/// whole number (callers clamp negatives to 0) rather than failing the whole message.
+fn count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let n: Option<serde_json::Number> = Option::deserialize(d)?;
+    Ok(n.and_then(|n| n.as_i64().or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f.round() as i64))))
 }
 
 /// `GET /api/v2/routing/queues/{id}/members` envelope (`QueueMemberEntityListing`).
@@ -455,6 +467,28 @@ mod tests {
         assert_eq!(r.results[0].group["queueId"], "q-1");
         assert_eq!(r.results[0].data[2].stats.calculated_metric_value, Some(215000.0));
         assert_eq!(r.results[0].data[1].qualifier.as_deref(), Some("IDLE"));
+    }
+
+    #[test]
+    fn counts_read_as_integers_or_floats() {
+        let read = |count: &str| {
+            let s: Stats = serde_json::from_str(&format!(r#"{{"count":{count},"countPositive":{count}}}"#)).unwrap();
+            (s.count, s.count_positive)
+        };
+        assert_eq!(read("2"), (Some(2), Some(2)));
+        assert_eq!(read("2.0"), (Some(2), Some(2)), "the SDK's dict(str, float)");
+        assert_eq!(read("2.5"), (Some(3), Some(3)));
+        assert_eq!(read("-1"), (Some(-1), Some(-1)));
+        assert_eq!(read("1e300"), (Some(i64::MAX), Some(i64::MAX)));
+        assert_eq!(read("null"), (None, None));
+        let s: Stats = serde_json::from_str("{}").unwrap();
+        assert_eq!(s.count, None);
+        // A float count anywhere in an answer must not fail the answer.
+        let r: ObservationResponse = serde_json::from_str(
+            r#"{"results":[{"group":{"queueId":"q"},"data":[{"metric":"oWaiting","stats":{"count":3.0}}]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(r.results[0].data[0].stats.count, Some(3));
     }
 
     #[test]

@@ -122,6 +122,8 @@ pub enum SocketMessage {
     /// One queue's numbers for one group (a media type, or the users group), in the shape an
     /// observations query result has, so the same parser reads both.
     Observation(ObservationResult),
+    /// `v2.system.socket_closing`: the service is about to close the socket (maintenance).
+    Closing,
     Other,
 }
 
@@ -159,12 +161,17 @@ pub fn parse_message(text: &str) -> SocketMessage {
             _ => SocketMessage::Other,
         };
     }
+    // The body of socket_closing is UNCONFIRMED: the topic name alone says it.
+    if env.topic_name == "v2.system.socket_closing" {
+        return SocketMessage::Closing;
+    }
     let Some(qid) = queue_of(&env.topic_name) else { return SocketMessage::Other };
     let body = env.event_body;
     let mut group = body.group;
     group.entry("queueId".into()).or_insert_with(|| qid.to_string());
-    // Instantaneous o-metrics and the current bucket's interval metrics arrive as separate
-    // data entries; the parser picks the metrics it knows from either.
+    // A real org sends instantaneous o-metrics and the current bucket's interval metrics as
+    // separate messages, each with only some metrics; a message with both kinds of entry is
+    // read the same way. The parser picks the metrics it knows from any entry.
     let data = body.data.into_iter().flat_map(|d| d.metrics).collect();
     SocketMessage::Observation(ObservationResult { group, data })
 }
@@ -174,15 +181,29 @@ const READ_BUFFER: usize = 16 * 1024;
 
 pub type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// Why a socket did not connect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectError {
+    pub detail: String,
+    /// The streaming host answered the upgrade with 404 or 410: it knows no such channel
+    /// (expired, or removed when the user+app opened a 21st).
+    pub no_channel: bool,
+}
+
 /// Connect to a channel's `connectUri`.
-pub async fn connect(uri: &str) -> Result<Socket, String> {
+pub async fn connect(uri: &str) -> Result<Socket, ConnectError> {
+    use tokio_tungstenite::tungstenite::Error;
     ensure_tls();
     // tungstenite zeroes its whole read buffer (128 KiB by default) on reads; events are a
     // kilobyte or two, so a small buffer saves that work a thousand times a second.
     let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(READ_BUFFER);
-    let (ws, _) =
-        tokio_tungstenite::connect_async_with_config(uri, Some(config), false).await.map_err(|e| e.to_string())?;
-    Ok(ws)
+    match tokio_tungstenite::connect_async_with_config(uri, Some(config), false).await {
+        Ok((ws, _)) => Ok(ws),
+        Err(e) => {
+            let no_channel = matches!(&e, Error::Http(r) if [404, 410].contains(&r.status().as_u16()));
+            Err(ConnectError { detail: e.to_string(), no_channel })
+        }
+    }
 }
 
 #[cfg(test)]
@@ -210,6 +231,22 @@ mod tests {
             SocketMessage::Pong
         );
         assert_eq!(parse_message("not json"), SocketMessage::Other);
+        // The body is UNCONFIRMED: any body (or none) means the same.
+        for body in [r#","eventBody":{"message":"closing"}"#, r#","eventBody":{}"#, ""] {
+            let text = format!(r#"{{"topicName":"v2.system.socket_closing"{body}}}"#);
+            assert_eq!(parse_message(&text), SocketMessage::Closing, "{text}");
+        }
+    }
+
+    #[test]
+    fn separate_instantaneous_and_interval_messages_carry_only_their_metrics() {
+        let inst = r#"{"topicName":"v2.analytics.queues.q1.observations","version":"2","eventBody":{"group":{"queueId":"q1","mediaType":"voice"},"data":[{"interval":"2024-12-30T09:46:54.839Z/2024-12-30T09:46:54.839Z","metrics":[{"metric":"oAlerting","stats":{"count":0}},{"metric":"oWaiting","stats":{"count":2.0}}]}]}}"#;
+        let SocketMessage::Observation(r) = parse_message(inst) else { panic!("not an observation") };
+        let g = super::super::queries::GroupObs::read(&r);
+        assert_eq!((g.waiting, g.alerting, g.interacting), (Some(2), Some(0), None));
+        let interval = r#"{"topicName":"v2.analytics.queues.q1.observations","version":"2","eventBody":{"group":{"queueId":"q1","mediaType":"voice"},"data":[{"interval":"2024-12-30T09:30:00.000Z/2024-12-30T10:00:00.000Z","metrics":[{"metric":"tAlert","stats":{"count":1,"sum":8277,"min":8277,"max":8277}},{"metric":"nOffered","stats":{"count":2}},{"metric":"oServiceLevel","stats":{"ratio":0,"numerator":0,"denominator":2,"target":0.5}}]}]}}"#;
+        let SocketMessage::Observation(r) = parse_message(interval) else { panic!("not an observation") };
+        assert_eq!(super::super::queries::GroupObs::read(&r), Default::default(), "no live metric in it");
     }
 
     #[test]

@@ -157,85 +157,208 @@ pub struct QueueNumbers {
     pub members: Option<u32>,
 }
 
-fn add(slot: &mut Option<u32>, n: i64) {
-    let n = n.clamp(0, u32::MAX as i64) as u32;
-    *slot = Some(slot.unwrap_or(0).saturating_add(n));
-}
-
-/// Fold an observation response into numbers per queue id. Results come per queue and per
-/// media type; counts add up across media types, the longest wait is the maximum.
 pub type QueueNumbersById = BTreeMap<String, QueueNumbers>;
 
+/// Fold an observation response into numbers per queue id. Results come per queue and per
+/// media type (and possibly a group of the queue's users); see [`combine`] for how the groups
+/// of one queue add up.
 pub fn parse_observations(resp: &ObservationResponse) -> QueueNumbersById {
-    let mut out: BTreeMap<String, QueueNumbers> = BTreeMap::new();
+    let mut groups: BTreeMap<&str, Vec<(bool, QueueNumbers)>> = BTreeMap::new();
     for result in &resp.results {
         let Some(qid) = result.group.get("queueId") else { continue };
-        fold_result(out.entry(qid.clone()).or_default(), result);
+        let media = result.group.contains_key("mediaType");
+        groups.entry(qid).or_default().push((media, GroupObs::read(result).numbers()));
     }
-    out
+    groups.into_iter().map(|(q, g)| (q.to_string(), combine(g))).collect()
 }
 
-/// Add one result (a queue's media type, or its users group) into that queue's numbers.
-pub fn fold_result(n: &mut QueueNumbers, result: &ObservationResult) {
-    for d in &result.data {
-        let count = d.stats.count.unwrap_or(0);
-        match (d.metric.as_str(), d.qualifier.as_deref()) {
-            ("oWaiting", _) => add(&mut n.waiting, count),
-            ("oInteracting", _) => add(&mut n.interacting, count),
-            ("oAlerting", _) => add(&mut n.alerting, count),
-            ("oOnQueueUsers", _) => add(&mut n.on_queue, count),
-            ("oOffQueueUsers", _) => add(&mut n.off_queue, count),
-            ("oActiveUsers", _) => add(&mut n.active, count),
-            ("oMemberUsers", _) => add(&mut n.members, count),
-            ("oUserRoutingStatuses", q) => {
-                // Routing statuses arrive one qualifier per status present; once the
-                // metric is reported, a status without an entry has no one in it.
-                n.idle.get_or_insert(0);
-                n.not_responding.get_or_insert(0);
-                match q {
-                    Some("IDLE") => add(&mut n.idle, count),
-                    Some("NOT_RESPONDING") => add(&mut n.not_responding, count),
+/// The routing statuses that qualify `oUserRoutingStatuses` and `oOnQueueUsers`.
+const STATUSES: [&str; 5] = ["OFF_QUEUE", "IDLE", "INTERACTING", "NOT_RESPONDING", "COMMUNICATING"];
+
+/// One metric's counts per qualifier (a routing status, or none).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Qualified {
+    /// Unqualified first, then [`STATUSES`] in order: the qualifiers the API sends, kept
+    /// without an allocation per queue.
+    known: [Option<u32>; 6],
+    /// Any other qualifier.
+    other: Vec<(Box<str>, u32)>,
+}
+
+impl Qualified {
+    fn slot(q: Option<&str>) -> Option<usize> {
+        match q {
+            None => Some(0),
+            Some(q) => STATUSES.iter().position(|s| *s == q).map(|i| i + 1),
+        }
+    }
+
+    pub fn get(&self, q: Option<&str>) -> Option<u32> {
+        match Qualified::slot(q) {
+            Some(i) => self.known[i],
+            None => self.other.iter().find(|(k, _)| Some(&**k) == q).map(|(_, n)| *n),
+        }
+    }
+
+    pub fn set(&mut self, q: Option<&str>, n: u32) {
+        match (Qualified::slot(q), q) {
+            (Some(i), _) => self.known[i] = Some(n),
+            (None, Some(q)) => match self.other.iter_mut().find(|(k, _)| **k == *q) {
+                Some(slot) => slot.1 = n,
+                None => self.other.push((q.into(), n)),
+            },
+            (None, None) => unreachable!("no qualifier has a slot"),
+        }
+    }
+
+    /// Whether any qualifier of the metric was reported.
+    pub fn reported(&self) -> bool {
+        self.known.iter().any(Option::is_some) || !self.other.is_empty()
+    }
+
+    fn total(&self) -> Option<u32> {
+        self.reported().then(|| {
+            let known = self.known.iter().flatten();
+            known.chain(self.other.iter().map(|(_, n)| n)).fold(0u32, |a, n| a.saturating_add(*n))
+        })
+    }
+
+    /// What `newer` reports replaces what is held, qualifier by qualifier.
+    fn apply(&mut self, newer: &Qualified) {
+        for (i, n) in newer.known.iter().enumerate() {
+            if n.is_some() {
+                self.known[i] = *n;
+            }
+        }
+        for (q, n) in &newer.other {
+            self.set(Some(q), *n);
+        }
+    }
+}
+
+/// What one result group (a queue's media type, or its users) reports, metric by metric and
+/// qualifier by qualifier, as the API said it: a query answer's group in full, or what the
+/// events of a notification stream have said of it so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupObs {
+    pub waiting: Option<u32>,
+    pub interacting: Option<u32>,
+    pub alerting: Option<u32>,
+    /// Only when the API gave a value (a count of 0 says 0 ms).
+    pub longest_waiting_ms: Option<u64>,
+    pub on_queue: Qualified,
+    pub routing: Qualified,
+    pub off_queue: Option<u32>,
+    pub active: Option<u32>,
+    pub members: Option<u32>,
+}
+
+/// A count as a `u32`: negative counts (which the API never means) read as 0.
+fn count(n: Option<i64>) -> u32 {
+    n.unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32
+}
+
+impl GroupObs {
+    /// The metrics one result (or one event) carries; the rest stay unreported.
+    pub fn read(result: &ObservationResult) -> GroupObs {
+        let mut g = GroupObs::default();
+        for d in &result.data {
+            let n = count(d.stats.count);
+            let q = d.qualifier.as_deref();
+            match d.metric.as_str() {
+                "oWaiting" => g.waiting = Some(n),
+                "oInteracting" => g.interacting = Some(n),
+                "oAlerting" => g.alerting = Some(n),
+                "oOnQueueUsers" => g.on_queue.set(q, n),
+                "oUserRoutingStatuses" => g.routing.set(q, n),
+                "oOffQueueUsers" => g.off_queue = Some(n),
+                "oActiveUsers" => g.active = Some(n),
+                "oMemberUsers" => g.members = Some(n),
+                "oLongestWaiting" => match d.stats.calculated_metric_value {
+                    Some(v) if v.is_finite() => g.longest_waiting_ms = Some(v.max(0.0) as u64),
+                    None if n == 0 => g.longest_waiting_ms = Some(0),
+                    // Someone waits, for an unknown time: leave it unreported.
                     _ => {}
-                }
+                },
+                _ => {}
             }
-            ("oLongestWaiting", _) => {
-                let ms = match d.stats.calculated_metric_value {
-                    Some(v) => Some(v.max(0.0) as u64),
-                    None if count == 0 => Some(0),
-                    None => None,
-                };
-                if let Some(ms) = ms {
-                    n.longest_waiting_ms = Some(n.longest_waiting_ms.unwrap_or(0).max(ms));
-                }
+        }
+        g
+    }
+
+    /// Fold a delta into what is held: each metric (and qualifier) `newer` reports replaces
+    /// the held one; one it does not report is unchanged. This is how notification events
+    /// are read: each carries only what changed.
+    pub fn apply(&mut self, newer: &GroupObs) {
+        let slots = [
+            (&mut self.waiting, newer.waiting),
+            (&mut self.interacting, newer.interacting),
+            (&mut self.alerting, newer.alerting),
+            (&mut self.off_queue, newer.off_queue),
+            (&mut self.active, newer.active),
+            (&mut self.members, newer.members),
+        ];
+        for (slot, n) in slots {
+            if n.is_some() {
+                *slot = n;
             }
-            _ => {}
+        }
+        if newer.longest_waiting_ms.is_some() {
+            self.longest_waiting_ms = newer.longest_waiting_ms;
+        }
+        self.on_queue.apply(&newer.on_queue);
+        self.routing.apply(&newer.routing);
+    }
+
+    /// The group's numbers, read as a full picture: once `oUserRoutingStatuses` is reported,
+    /// a status without an entry has no one in it (a query answer lists one qualifier per
+    /// status present). A notification stream's held state is a full picture too: a query
+    /// answer with the events since folded in.
+    pub fn numbers(&self) -> QueueNumbers {
+        let status = |s: &str| self.routing.get(Some(s)).or(self.routing.reported().then_some(0));
+        QueueNumbers {
+            waiting: self.waiting,
+            longest_waiting_ms: self.longest_waiting_ms,
+            interacting: self.interacting,
+            alerting: self.alerting,
+            on_queue: self.on_queue.total(),
+            idle: status("IDLE"),
+            off_queue: self.off_queue,
+            not_responding: status("NOT_RESPONDING"),
+            active: self.active,
+            members: self.members,
         }
     }
 }
 
-impl QueueNumbers {
-    /// Add another part of the same queue (another media type): counts add up, the longest
-    /// wait is the larger — as [`parse_observations`] folds a whole answer.
-    pub fn merge(&mut self, other: &QueueNumbers) {
-        let counts = [
-            (&mut self.waiting, other.waiting),
-            (&mut self.interacting, other.interacting),
-            (&mut self.alerting, other.alerting),
-            (&mut self.on_queue, other.on_queue),
-            (&mut self.idle, other.idle),
-            (&mut self.off_queue, other.off_queue),
-            (&mut self.not_responding, other.not_responding),
-            (&mut self.active, other.active),
-            (&mut self.members, other.members),
-        ];
-        for (slot, n) in counts {
-            if let Some(n) = n {
-                add(slot, i64::from(n));
-            }
-        }
-        if let Some(ms) = other.longest_waiting_ms {
-            self.longest_waiting_ms = Some(self.longest_waiting_ms.unwrap_or(0).max(ms));
-        }
+/// One queue's numbers from its result groups (`true`: the group has a media type).
+///
+/// Conversations are per media type: their counts add up across groups, and the longest wait
+/// is the longest of any. Agents are not: a real answer may report them in a group without a
+/// media type, or repeat them in every media type's group (UNCONFIRMED which), so adding
+/// them up would count each agent once per media type. An agent count comes from the group
+/// without a media type where there is one, otherwise from the largest media group (as a
+/// community script does), never from a sum.
+pub fn combine(groups: impl IntoIterator<Item = (bool, QueueNumbers)>) -> QueueNumbers {
+    let groups: Vec<(bool, QueueNumbers)> = groups.into_iter().collect();
+    let sum = |f: fn(&QueueNumbers) -> Option<u32>| {
+        groups.iter().filter_map(|(_, n)| f(n)).reduce(|a, b| a.saturating_add(b))
+    };
+    let agents = |f: fn(&QueueNumbers) -> Option<u32>| {
+        let of = |media: bool| groups.iter().filter(|(m, _)| *m == media).filter_map(|(_, n)| f(n)).max();
+        of(false).or_else(|| of(true))
+    };
+    QueueNumbers {
+        waiting: sum(|n| n.waiting),
+        longest_waiting_ms: groups.iter().filter_map(|(_, n)| n.longest_waiting_ms).max(),
+        interacting: sum(|n| n.interacting),
+        alerting: sum(|n| n.alerting),
+        on_queue: agents(|n| n.on_queue),
+        idle: agents(|n| n.idle),
+        off_queue: agents(|n| n.off_queue),
+        not_responding: agents(|n| n.not_responding),
+        active: agents(|n| n.active),
+        members: agents(|n| n.members),
     }
 }
 
@@ -397,14 +520,83 @@ mod tests {
         let b = &n["b"];
         assert_eq!((b.waiting, b.longest_waiting_ms, b.idle), (Some(0), Some(0), None));
 
-        // The stream folds each result alone and merges the parts later: the same numbers.
-        let mut merged: QueueNumbersById = BTreeMap::new();
+        // Each group read alone and combined later (as the stream does): the same numbers.
+        let mut groups: BTreeMap<String, Vec<(bool, QueueNumbers)>> = BTreeMap::new();
         for result in &r.results {
-            let mut part = QueueNumbers::default();
-            fold_result(&mut part, result);
-            merged.entry(result.group["queueId"].clone()).or_default().merge(&part);
+            let g = GroupObs::read(result).numbers();
+            groups
+                .entry(result.group["queueId"].clone())
+                .or_default()
+                .push((result.group.contains_key("mediaType"), g));
         }
-        assert_eq!(merged, n);
+        let combined: QueueNumbersById = groups.into_iter().map(|(q, g)| (q, combine(g))).collect();
+        assert_eq!(combined, n);
+    }
+
+    /// The two shapes a real answer may have (UNCONFIRMED which): agents in a group of their
+    /// own, or repeated in every media type's group. Agents count once either way.
+    #[test]
+    fn agents_never_multiply_with_media_types() {
+        let users = r#"{"metric":"oOnQueueUsers","qualifier":"IDLE","stats":{"count":3}},
+            {"metric":"oOnQueueUsers","qualifier":"INTERACTING","stats":{"count":2}},
+            {"metric":"oUserRoutingStatuses","qualifier":"IDLE","stats":{"count":3}},
+            {"metric":"oUserRoutingStatuses","qualifier":"NOT_RESPONDING","stats":{"count":1}},
+            {"metric":"oOffQueueUsers","stats":{"count":1}},
+            {"metric":"oActiveUsers","stats":{"count":7}},
+            {"metric":"oMemberUsers","stats":{"count":9}}"#;
+        let voice = r#"{"metric":"oWaiting","stats":{"count":2}},{"metric":"oInteracting","stats":{"count":1}},
+            {"metric":"oLongestWaiting","stats":{"count":2,"calculatedMetricValue":61000}}"#;
+        let chat = r#"{"metric":"oWaiting","stats":{"count":1}},{"metric":"oInteracting","stats":{"count":1}},
+            {"metric":"oLongestWaiting","stats":{"count":1,"calculatedMetricValue":5000}}"#;
+        let own_group = format!(
+            r#"{{"results":[{{"group":{{"queueId":"a","mediaType":"voice"}},"data":[{voice}]}},
+                {{"group":{{"queueId":"a","mediaType":"chat"}},"data":[{chat}]}},
+                {{"group":{{"queueId":"a"}},"data":[{users}]}}]}}"#
+        );
+        let repeated = format!(
+            r#"{{"results":[{{"group":{{"queueId":"a","mediaType":"voice"}},"data":[{voice},{users}]}},
+                {{"group":{{"queueId":"a","mediaType":"chat"}},"data":[{chat},{users}]}}]}}"#
+        );
+        let want = QueueNumbers {
+            waiting: Some(3),
+            longest_waiting_ms: Some(61000),
+            interacting: Some(2),
+            alerting: None,
+            on_queue: Some(5),
+            idle: Some(3),
+            off_queue: Some(1),
+            not_responding: Some(1),
+            active: Some(7),
+            members: Some(9),
+        };
+        for body in [&own_group, &repeated] {
+            let r: ObservationResponse = serde_json::from_str(body).unwrap();
+            assert_eq!(parse_observations(&r)["a"], want, "{body}");
+        }
+    }
+
+    #[test]
+    fn agent_counts_prefer_the_group_without_a_media_type_then_the_largest() {
+        let g = |on_queue: u32| QueueNumbers { on_queue: Some(on_queue), waiting: Some(1), ..Default::default() };
+        // Per-media agent counts beside a users group: the users group says it.
+        let users = QueueNumbers { on_queue: Some(5), ..Default::default() };
+        let n = combine([(true, g(4)), (true, g(6)), (false, users)]);
+        assert_eq!((n.on_queue, n.waiting), (Some(5), Some(2)));
+        // Only per-media counts that differ: the largest, not the sum.
+        let n = combine([(true, g(4)), (true, g(6))]);
+        assert_eq!((n.on_queue, n.waiting), (Some(6), Some(2)));
+        // Nobody reports agents: unknown, not 0.
+        assert_eq!(combine([(true, QueueNumbers { waiting: Some(0), ..Default::default() })]).on_queue, None);
+    }
+
+    #[test]
+    fn odd_counts_do_not_break_the_fold() {
+        let body = r#"{"results":[{"group":{"queueId":"a","mediaType":"voice"},"data":[
+            {"metric":"oWaiting","stats":{"count":2.0}},{"metric":"oInteracting","stats":{"count":-3}},
+            {"metric":"oAlerting","stats":{"count":1.5}},{"metric":"oLongestWaiting","stats":{"count":2.0,"calculatedMetricValue":-5.0}}]}]}"#;
+        let r: ObservationResponse = serde_json::from_str(body).unwrap();
+        let a = &parse_observations(&r)["a"];
+        assert_eq!((a.waiting, a.interacting, a.alerting, a.longest_waiting_ms), (Some(2), Some(0), Some(2), Some(0)));
     }
 
     #[test]

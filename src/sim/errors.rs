@@ -164,18 +164,6 @@ impl ApiFault {
         )
     }
 
-    /// A user+app already holds the most notification channels allowed (20).
-    /// UNCONFIRMED: the documented limit has no public example body; drop a captured one here.
-    pub fn too_many_channels(limit: usize) -> Self {
-        ApiFault::new(
-            StatusCode::BAD_REQUEST,
-            "bad.request",
-            format!(
-                "Unable to create channel: the limit of {limit} channels per user and application has been reached."
-            ),
-        )
-    }
-
     /// A channel would carry more topics than allowed (1 000).
     /// UNCONFIRMED: the documented limit has no public example body; drop a captured one here.
     pub fn too_many_topics(limit: usize) -> Self {

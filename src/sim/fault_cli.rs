@@ -153,6 +153,7 @@ mod tests {
             parse(&words("clock-skew seconds=-90 retry-after=3")).unwrap(),
             FaultCommand::On(json!({"fault": "clock-skew", "seconds": -90, "retry_after": 3}))
         );
+        assert_eq!(parse(&words("socket-closing")).unwrap(), FaultCommand::On(json!({"fault": "socket-closing"})));
         for bad in ["", "fire on", "errors on status", "errors off status=3"] {
             assert!(parse(&words(bad)).is_err(), "{bad}");
         }

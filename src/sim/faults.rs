@@ -35,10 +35,11 @@ pub enum FaultKind {
     ClockSkew,
     RateLimit,
     SocketDrop,
+    SocketClosing,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 12] = [
+    pub const ALL: [FaultKind; 13] = [
         FaultKind::Latency,
         FaultKind::Errors,
         FaultKind::Unavailable,
@@ -51,6 +52,7 @@ impl FaultKind {
         FaultKind::ClockSkew,
         FaultKind::RateLimit,
         FaultKind::SocketDrop,
+        FaultKind::SocketClosing,
     ];
 
     pub fn name(self) -> &'static str {
@@ -67,6 +69,7 @@ impl FaultKind {
             FaultKind::ClockSkew => "clock-skew",
             FaultKind::RateLimit => "rate-limit",
             FaultKind::SocketDrop => "socket-drop",
+            FaultKind::SocketClosing => "socket-closing",
         }
     }
 
@@ -80,7 +83,7 @@ impl FaultKind {
             FaultKind::Latency => &["ms", "jitter_ms"],
             FaultKind::Errors => &["status"],
             FaultKind::Unavailable => &["retry_after"],
-            FaultKind::Reset | FaultKind::Truncate | FaultKind::SocketDrop => &[],
+            FaultKind::Reset | FaultKind::Truncate | FaultKind::SocketDrop | FaultKind::SocketClosing => &[],
             FaultKind::Revoke => &["client"],
             FaultKind::RoleRemoved => &["client", "role"],
             FaultKind::PermissionRemoved => &["role", "permission"],
@@ -109,6 +112,9 @@ impl FaultKind {
             FaultKind::RateLimit => "lower the per-token budget to per_minute requests",
             FaultKind::SocketDrop => {
                 "close open notification sockets (once; with for, also every socket opened meanwhile)"
+            }
+            FaultKind::SocketClosing => {
+                "send open notification sockets v2.system.socket_closing (as before maintenance), close them 10 s later (once; with for, also every socket opened meanwhile)"
             }
         }
     }
@@ -226,6 +232,7 @@ pub enum Effect {
     ClockSkew { seconds: i64 },
     RateLimit { per_minute: u32 },
     SocketDrop,
+    SocketClosing,
 }
 
 #[derive(Debug, Clone)]
@@ -392,6 +399,7 @@ pub fn resolve(spec: &FaultSpec, org: &Org) -> Result<(FaultKind, Effect), Strin
             Effect::RateLimit { per_minute }
         }
         FaultKind::SocketDrop => Effect::SocketDrop,
+        FaultKind::SocketClosing => Effect::SocketClosing,
     };
     Ok((kind, effect))
 }
@@ -417,7 +425,8 @@ impl FaultState {
         };
         // One-shot kinds act when switched on and are not kept (a socket drop is kept only
         // for its duration, during which new sockets are closed too).
-        let one_shot = kind == FaultKind::Revoke || (kind == FaultKind::SocketDrop && f.until.is_none());
+        let one_shot = kind == FaultKind::Revoke
+            || (matches!(kind, FaultKind::SocketDrop | FaultKind::SocketClosing) && f.until.is_none());
         if !one_shot {
             self.active.push(f.clone());
         }
@@ -592,6 +601,22 @@ mod tests {
         }
         assert!(serde_json::from_value::<FaultSpec>(json!({"fault": "errors", "colour": 1})).is_err());
         assert!(serde_json::from_value::<FaultSpec>(json!({"fault": "fire"})).is_err());
+    }
+
+    #[test]
+    fn socket_closing_is_a_one_off_unless_it_lasts_and_takes_no_parameters() {
+        let org = Org::demo();
+        let s = spec(json!({"fault": "socket-closing"}));
+        let (k, e) = resolve(&s, &org).unwrap();
+        assert_eq!((k, &e), (FaultKind::SocketClosing, &Effect::SocketClosing));
+        let mut st = FaultState::default();
+        st.add(s, k, e.clone(), Instant::now());
+        assert!(st.active.is_empty(), "acts once when switched on");
+        st.add(spec(json!({"fault": "socket-closing", "for": "3s"})), k, e, Instant::now());
+        assert_eq!(st.active.len(), 1, "with for, kept to tell new sockets too");
+        let e = resolve(&spec(json!({"fault": "socket-closing", "seconds": 3})), &org).unwrap_err();
+        assert!(e.contains("takes no parameters"), "{e}");
+        assert!(catalogue().as_array().unwrap().iter().any(|k| k["fault"] == "socket-closing"));
     }
 
     #[test]

@@ -3,11 +3,17 @@
 //!
 //! Shapes follow `shared/genesys-api.md` ("Notifications"): a channel is `{id, connectUri,
 //! expires}`; a subscription list is `{"entities":[ChannelTopic]}`; an event is
-//! `{topicName, version:"2", eventBody:{group, data:[{interval, metrics}]}}`. Event numbers
-//! come from [`observations::queue_groups`], the code that answers the observations query.
+//! `{topicName, version:"2", eventBody:{group, data:[{interval, metrics}]}}`, sent as a real
+//! org sends it: per queue and media group, an instantaneous message with only the o-metrics
+//! that changed (zero-width interval) and, in a message of its own, the current half hour's
+//! interval metrics when they changed. Event numbers come from [`observations::queue_groups`],
+//! the code that answers the observations query.
+//!
+//! A user+app holds at most 20 channels: opening a 21st removes the one used longest ago,
+//! channels without a connected socket first (documented; there is no "limit reached" error).
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -20,7 +26,7 @@ use axum::response::{IntoResponse, Response};
 use futures::SinkExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 use super::api::iso_ms;
 use super::authz::{Caller, Subject};
@@ -39,6 +45,10 @@ const TOPIC_SUFFIX: &str = ".observations";
 
 /// Per result group of one queue: media type, instantaneous metrics, current-bucket metrics.
 type EventGroups = Vec<(Option<String>, Value, Vec<Value>)>;
+
+/// How long a socket told `v2.system.socket_closing` stays open before the service closes it.
+/// UNCONFIRMED: the documentation says only that the message comes before maintenance.
+pub const SOCKET_CLOSING_GRACE: Duration = Duration::from_secs(10);
 
 /// Heartbeat period and channel lifetime; tests shorten both.
 #[derive(Debug, Clone, Copy)]
@@ -60,15 +70,36 @@ struct Channel {
     /// Org-clock milliseconds.
     expires: i64,
     topics: BTreeSet<String>,
+    /// Sockets connected to it now.
+    sockets: usize,
+    /// When it was last used, as a sequence number (only the order matters). Creating it,
+    /// changing or listing its subscriptions, and connecting or disconnecting a socket count
+    /// as use; what the real service counts is UNCONFIRMED.
+    last_used: u64,
+    /// Dropped with the channel: its sockets see the sender go and close.
+    gone: watch::Sender<()>,
+}
+
+/// What the faults tell every open socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signal {
+    /// Close now (`socket-drop`).
+    Drop,
+    /// Say `v2.system.socket_closing`, close a little later (`socket-closing`).
+    Closing,
 }
 
 pub struct Notifications {
     channels: Mutex<HashMap<String, Channel>>,
     timing: RwLock<Timing>,
-    /// Tells every open socket to close (the `socket-drop` fault).
-    drop_tx: broadcast::Sender<()>,
-    /// Channels opened since start (tests watch rollover).
+    signal_tx: broadcast::Sender<Signal>,
+    /// Channels opened since start (tests watch rollover and reuse).
     opened: AtomicUsize,
+    /// Sockets connected since start (tests watch reconnects).
+    sockets: AtomicUsize,
+    /// Channels removed to make room for a 21st.
+    evicted: AtomicUsize,
+    uses: AtomicU64,
 }
 
 impl Default for Notifications {
@@ -76,8 +107,11 @@ impl Default for Notifications {
         Notifications {
             channels: Mutex::new(HashMap::new()),
             timing: RwLock::new(Timing::default()),
-            drop_tx: broadcast::channel(4).0,
+            signal_tx: broadcast::channel(4).0,
             opened: AtomicUsize::new(0),
+            sockets: AtomicUsize::new(0),
+            evicted: AtomicUsize::new(0),
+            uses: AtomicU64::new(0),
         }
     }
 }
@@ -93,11 +127,44 @@ impl Notifications {
 
     /// Close every open notification socket now.
     pub fn drop_sockets(&self) {
-        let _ = self.drop_tx.send(());
+        let _ = self.signal_tx.send(Signal::Drop);
+    }
+
+    /// Tell every open notification socket `v2.system.socket_closing`; each is closed
+    /// [`SOCKET_CLOSING_GRACE`] later if its client has not gone by then.
+    pub fn closing_sockets(&self) {
+        let _ = self.signal_tx.send(Signal::Closing);
     }
 
     pub fn channels_opened(&self) -> usize {
         self.opened.load(Ordering::Relaxed)
+    }
+
+    /// Sockets connected since start.
+    pub fn sockets_opened(&self) -> usize {
+        self.sockets.load(Ordering::Relaxed)
+    }
+
+    /// Whether the channel is held (without counting as a use of it).
+    pub fn channel_exists(&self, id: &str) -> bool {
+        self.channels.lock().expect("channels lock").contains_key(id)
+    }
+
+    /// Channels removed because their user+app opened a 21st.
+    pub fn channels_evicted(&self) -> usize {
+        self.evicted.load(Ordering::Relaxed)
+    }
+
+    fn next_use(&self) -> u64 {
+        self.uses.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    fn touch(&self, channel: &str, sockets: isize) {
+        let used = self.next_use();
+        if let Some(c) = self.channels.lock().expect("channels lock").get_mut(channel) {
+            c.last_used = used;
+            c.sockets = c.sockets.saturating_add_signed(sockets);
+        }
     }
 
     /// Channels alive now (tests watch rollover).
@@ -136,15 +203,26 @@ pub async fn create_channel(
     let now = shared.now().as_millisecond();
     let n = &shared.notifications;
     n.forget_expired(now);
+    let owner = caller.record.subject;
+    let last_used = n.next_use();
     let mut channels = n.channels.lock().expect("channels lock");
-    if channels.values().filter(|c| c.owner == caller.record.subject).count() >= MAX_CHANNELS {
-        return ApiFault::too_many_channels(MAX_CHANNELS).into_response();
+    let held: Vec<(&String, &Channel)> = channels.iter().filter(|(_, c)| c.owner == owner).collect();
+    if held.len() >= MAX_CHANNELS {
+        // The documented rule: the oldest last-used date goes, channels without an active
+        // connection first. Its sockets are closed (dropping it drops `gone`); what the real
+        // service does to the socket of a removed channel is UNCONFIRMED.
+        let victim = held.iter().min_by_key(|(_, c)| (c.sockets > 0, c.last_used)).map(|(id, _)| (*id).clone());
+        if let Some(victim) = victim {
+            channels.remove(&victim);
+            n.evicted.fetch_add(1, Ordering::Relaxed);
+        }
     }
     let id = uuid::Uuid::new_v4().to_string();
     let expires = now + n.timing().lifetime.as_millis() as i64;
-    let owner = caller.record.subject;
     n.opened.fetch_add(1, Ordering::Relaxed);
-    channels.insert(id.clone(), Channel { owner, caller, expires, topics: BTreeSet::new() });
+    let channel =
+        Channel { owner, caller, expires, topics: BTreeSet::new(), sockets: 0, last_used, gone: watch::channel(()).0 };
+    channels.insert(id.clone(), channel);
     drop(channels);
     // The sim serves the socket itself, on the host the caller reached (real orgs answer
     // with a wss:// streaming host).
@@ -238,6 +316,7 @@ fn subscribe(
             return Err(ApiFault::too_many_topics(MAX_TOPICS));
         }
         ch.topics = next;
+        ch.last_used = shared.notifications.next_use();
         let self_uri = subscriptions_uri(&channel);
         let entities: Vec<Value> = if params.ignore_errors {
             verdicts
@@ -270,6 +349,7 @@ pub async fn list_subscriptions(
     let run = || -> Result<Response, ApiFault> {
         caller.require_scope(&shared.org_now(), EndpointId::NotificationSubscriptions)?;
         owned(&shared, &channel, &caller)?;
+        shared.notifications.touch(&channel, 0);
         let channels = shared.notifications.channels.lock().expect("channels lock");
         let self_uri = subscriptions_uri(&channel);
         let entities: Vec<Value> = channels
@@ -300,10 +380,26 @@ pub async fn socket(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     shared.notifications.forget_expired(shared.now().as_millisecond());
-    if !shared.notifications.channels.lock().expect("channels lock").contains_key(&channel) {
+    // A removed or expired channel's socket is refused. UNCONFIRMED: what the real streaming
+    // host answers for a channel it no longer has (qtop also copes with an accepted socket
+    // that is closed at once).
+    let Some(gone) =
+        shared.notifications.channels.lock().expect("channels lock").get(&channel).map(|c| c.gone.subscribe())
+    else {
         return ApiFault::not_found(&format!("/channels/{channel}")).into_response();
-    }
-    upgrade.on_upgrade(move |ws| serve_socket(shared, channel, ws))
+    };
+    upgrade.on_upgrade(move |ws| async move {
+        let n = &shared.notifications;
+        n.sockets.fetch_add(1, Ordering::Relaxed);
+        n.touch(&channel, 1);
+        serve_socket(&shared, &channel, ws, gone).await;
+        n.touch(&channel, -1);
+    })
+}
+
+/// UNCONFIRMED body: the documentation shows only the topic name.
+fn socket_closing() -> Message {
+    Message::text(json!({"topicName": "v2.system.socket_closing", "eventBody": {}}).to_string())
 }
 
 fn metadata(message: &str) -> Message {
@@ -314,9 +410,9 @@ async fn close(mut ws: WebSocket, reason: &'static str) {
     let _ = ws.send(Message::Close(Some(CloseFrame { code: 1000, reason: reason.into() }))).await;
 }
 
-async fn serve_socket(shared: Arc<Shared>, channel: String, mut ws: WebSocket) {
+async fn serve_socket(shared: &Shared, channel: &str, mut ws: WebSocket, mut gone: watch::Receiver<()>) {
     let n = &shared.notifications;
-    let mut dropped = n.drop_tx.subscribe();
+    let mut signals = n.signal_tx.subscribe();
     if shared.socket_drop_active() {
         return close(ws, "socket dropped").await;
     }
@@ -326,8 +422,15 @@ async fn serve_socket(shared: Arc<Shared>, channel: String, mut ws: WebSocket) {
     // The topic publishes at most once a second per queue.
     let mut publish = tokio::time::interval(Duration::from_secs(1));
     publish.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    // What each (queue, media group) last published: events go out on change only.
-    let mut last: HashMap<(String, Option<String>), Value> = HashMap::new();
+    // What this socket has sent of each (queue, media group): events carry only changes.
+    let mut sent = Sent::default();
+    let mut closing_at: Option<tokio::time::Instant> = None;
+    if shared.socket_closing_active() {
+        if ws.send(socket_closing()).await.is_err() {
+            return;
+        }
+        closing_at = Some(start + SOCKET_CLOSING_GRACE);
+    }
     loop {
         tokio::select! {
             _ = heartbeat.tick() => {
@@ -335,9 +438,13 @@ async fn serve_socket(shared: Arc<Shared>, channel: String, mut ws: WebSocket) {
                     return;
                 }
             }
+            _ = tokio::time::sleep_until(closing_at.unwrap_or(start)), if closing_at.is_some() => {
+                return close(ws, "socket closing").await;
+            }
+            _ = gone.changed() => return close(ws, "channel removed").await,
             _ = publish.tick() => {
                 let now = shared.now().as_millisecond();
-                let Some(events) = events(&shared, &channel, now, &mut last) else {
+                let Some(events) = events(shared, channel, now, &mut sent) else {
                     n.forget_expired(now);
                     return close(ws, "channel expired").await;
                 };
@@ -351,10 +458,20 @@ async fn serve_socket(shared: Arc<Shared>, channel: String, mut ws: WebSocket) {
                     return;
                 }
             }
-            _ = dropped.recv() => return close(ws, "socket dropped").await,
+            signal = signals.recv() => match signal {
+                Ok(Signal::Drop) => return close(ws, "socket dropped").await,
+                Ok(Signal::Closing) if closing_at.is_none() => {
+                    if ws.send(socket_closing()).await.is_err() {
+                        return;
+                    }
+                    closing_at = Some(tokio::time::Instant::now() + SOCKET_CLOSING_GRACE);
+                }
+                Ok(Signal::Closing) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
             msg = ws.recv() => match msg {
                 Some(Ok(Message::Text(text))) => {
-                    if let Some(reply) = on_message(&shared, &channel, text.as_str())
+                    if let Some(reply) = on_message(shared, channel, text.as_str())
                         && ws.send(reply).await.is_err()
                     {
                         return;
@@ -383,6 +500,7 @@ fn on_message(shared: &Shared, channel: &str, text: &str) -> Option<Message> {
             let org = shared.org_now();
             let mut channels = shared.notifications.channels.lock().expect("channels lock");
             let ch = channels.get_mut(channel)?;
+            ch.last_used = shared.notifications.next_use();
             // Refused topics are left out silently, as with ignoreErrors.
             for t in topics {
                 let ok = queue_of(&t).and_then(|q| org.queue_by_id(q)).is_some_and(|q| {
@@ -398,13 +516,76 @@ fn on_message(shared: &Shared, channel: &str, text: &str) -> Option<Message> {
     }
 }
 
-/// Events for the groups that changed since `last`; `None` when the channel is gone or expired.
-fn events(
-    shared: &Shared,
-    channel: &str,
-    now: i64,
-    last: &mut HashMap<(String, Option<String>), Value>,
-) -> Option<Vec<Value>> {
+/// A queue and one of its result groups (a media type, or none for the users).
+type GroupKey = (String, Option<String>);
+/// A metric and its qualifier.
+type MetricKey = (String, Option<String>);
+
+/// What one socket has sent: events carry only what changed since.
+#[derive(Default)]
+struct Sent {
+    /// Per group: each instantaneous metric's stats.
+    live: HashMap<GroupKey, HashMap<MetricKey, Value>>,
+    /// Per group: the bucket interval and its metrics as last sent.
+    bucket: HashMap<GroupKey, (String, Vec<Value>)>,
+    /// Messages sent, to vary how counts are written.
+    messages: u64,
+}
+
+impl Sent {
+    /// The instantaneous metrics that differ from what this socket last sent of the group.
+    /// The first message after a connect carries them all (UNCONFIRMED: a real socket's first
+    /// event may carry only a change; qtop's resync query covers either).
+    fn changed(&mut self, key: &GroupKey, data: &Value) -> Vec<Value> {
+        let held = self.live.entry(key.clone()).or_default();
+        let mut out = vec![];
+        for m in data.as_array().into_iter().flatten() {
+            let Some(metric) = m["metric"].as_str() else { continue };
+            let k = (metric.to_string(), m["qualifier"].as_str().map(str::to_string));
+            if held.get(&k) != Some(&m["stats"]) {
+                held.insert(k, m["stats"].clone());
+                out.push(m.clone());
+            }
+        }
+        out
+    }
+
+    /// One message, with counts written as floats in every other one: the SDK types event
+    /// stats as `dict(str, float)` while captured events show integers, so a client must read
+    /// both (`2` and `2.0`).
+    fn message(&mut self, qid: &str, media: &Option<String>, interval: String, metrics: Vec<Value>) -> Value {
+        self.messages += 1;
+        let mut group = json!({"queueId": qid});
+        if let Some(m) = media {
+            group["mediaType"] = json!(m);
+        }
+        let mut metrics = metrics;
+        if self.messages % 2 == 0 {
+            for m in &mut metrics {
+                if let Some(stats) = m.get_mut("stats").and_then(Value::as_object_mut) {
+                    for v in stats.values_mut() {
+                        if let Some(i) = v.as_i64() {
+                            *v = json!(i as f64);
+                        }
+                    }
+                }
+            }
+        }
+        json!({
+            "topicName": topic_of(qid),
+            "version": "2",
+            "eventBody": {"group": group, "data": [{"interval": interval, "metrics": metrics}]},
+        })
+    }
+}
+
+/// Events for what changed since this socket last said it; `None` when the channel is gone
+/// or expired. Per (queue, media group): an instantaneous message with the o-metrics that
+/// changed, and one with the current bucket's interval metrics when those changed, as a real
+/// org sends them (two messages, not one with two data entries).
+fn events(shared: &Shared, channel: &str, now: i64, sent: &mut Sent) -> Option<Vec<Value>> {
+    // Topics stay subscribed when the caller later loses a permission or a division, and
+    // keep publishing. UNCONFIRMED: whether the real service stops (or drops the topic).
     let topics: Vec<String> = {
         let channels = shared.notifications.channels.lock().expect("channels lock");
         let ch = channels.get(channel).filter(|c| c.expires > now)?;
@@ -443,24 +624,19 @@ fn events(
     for (qid, groups) in groups {
         for (media, data, interval) in groups {
             let key = (qid.clone(), media.clone());
-            let seen = json!([data, interval]);
-            if last.get(&key) == Some(&seen) {
+            let changed = sent.changed(&key, &data);
+            if !changed.is_empty() {
+                out.push(sent.message(&qid, &media, format!("{at}/{at}"), changed));
+            }
+            if interval.is_empty() {
                 continue;
             }
-            let mut group = json!({"queueId": qid});
-            if let Some(m) = &media {
-                group["mediaType"] = json!(m);
+            let bucket_now = (bucket_interval.clone(), interval);
+            if sent.bucket.get(&key) != Some(&bucket_now) {
+                let (interval, metrics) = bucket_now.clone();
+                out.push(sent.message(&qid, &media, interval, metrics));
+                sent.bucket.insert(key, bucket_now);
             }
-            let mut entries = vec![json!({"interval": format!("{at}/{at}"), "metrics": data})];
-            if !interval.is_empty() {
-                entries.push(json!({"interval": bucket_interval, "metrics": interval}));
-            }
-            out.push(json!({
-                "topicName": topic_of(&qid),
-                "version": "2",
-                "eventBody": {"group": group, "data": entries},
-            }));
-            last.insert(key, seen);
         }
     }
     Some(out)

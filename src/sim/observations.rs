@@ -224,6 +224,9 @@ fn results<'a>(e: &Engine, v: &View<'a>) -> Vec<ResultOut<'a>> {
         }
         let obs = e.observe(qi);
         media_results(e, qid, &obs, v, &mut out);
+        // Agent metrics in a group of their own, without a media type. UNCONFIRMED: a real
+        // answer may instead repeat them in every media type's group; qtop reads both shapes
+        // without counting an agent once per media type.
         let users = user_data(&obs, v);
         if !users.is_empty() {
             out.push(ResultOut { group: Group { queue_id: qid, media_type: None }, data: users });

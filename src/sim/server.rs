@@ -128,8 +128,10 @@ impl Shared {
             v["revoked"] = serde_json::json!(n);
             return Ok(v);
         }
-        if matches!(effect, Effect::SocketDrop) {
-            self.notifications.drop_sockets();
+        match effect {
+            Effect::SocketDrop => self.notifications.drop_sockets(),
+            Effect::SocketClosing => self.notifications.closing_sockets(),
+            _ => {}
         }
         self.sync_faults();
         Ok(added.to_json(now))
@@ -137,12 +139,21 @@ impl Shared {
 
     /// A `socket-drop` fault with a duration is on: sockets opened now are closed at once.
     pub fn socket_drop_active(&self) -> bool {
+        self.fault_active(FaultKind::SocketDrop)
+    }
+
+    /// A `socket-closing` fault with a duration is on: sockets opened now are told at once.
+    pub fn socket_closing_active(&self) -> bool {
+        self.fault_active(FaultKind::SocketClosing)
+    }
+
+    fn fault_active(&self, kind: FaultKind) -> bool {
         if !self.faults_on.load(Ordering::Relaxed) {
             return false;
         }
         let mut st = self.faults.lock().expect("faults lock");
         st.expire(tokio::time::Instant::now());
-        st.active.iter().any(|f| f.kind == FaultKind::SocketDrop)
+        st.active.iter().any(|f| f.kind == kind)
     }
 
     pub fn clear_faults(&self, kind: Option<FaultKind>) -> usize {

@@ -96,6 +96,9 @@ pub mod watch {
     use tokio::task::JoinHandle;
     use tokio::time::Instant;
 
+    /// A check run on the app after each event.
+    pub type AfterEach = Box<dyn FnMut(&App) + Send>;
+
     pub struct Watch {
         pub app: App,
         events: mpsc::Receiver<Event>,
@@ -107,6 +110,8 @@ pub mod watch {
         pub retrying_events: usize,
         /// Batches of live numbers received.
         pub observation_events: usize,
+        /// Run on the app after every single event it takes in (not only when `until` looks).
+        pub after_each: Option<AfterEach>,
     }
 
     /// Short timings: a refresh of `refresh`, totals every few refreshes, quick backoff.
@@ -184,7 +189,16 @@ pub mod watch {
             app.knowledge = qtop::diagnose::Knowledge::of_session(&session);
             app.totals_refresh = totals_refresh;
             app.timezone = tz;
-            Watch { app, events, commands, task, reports: 0, retrying_events: 0, observation_events: 0 }
+            Watch {
+                app,
+                events,
+                commands,
+                task,
+                reports: 0,
+                retrying_events: 0,
+                observation_events: 0,
+                after_each: None,
+            }
         }
 
         fn feed(&mut self, ev: Event) {
@@ -197,6 +211,9 @@ pub mod watch {
             for c in self.app.update(ev) {
                 // The TUI routes sign-in commands elsewhere; the rest go to the monitor.
                 let _ = self.commands.try_send(c);
+            }
+            if let Some(check) = &mut self.after_each {
+                check(&self.app);
             }
         }
 
