@@ -219,6 +219,8 @@ pub fn line(app: &App, theme: &Theme, width: u16) -> Line<'static> {
     let fits = |l: &Line| l.width() <= width as usize;
     let all = parts(app, theme);
     let every: Vec<&Part> = all.iter().collect();
+    // At each level of detail: with labels, without, then without the least important parts
+    // (the budget, the plan): a failure's words matter more than the budget's count.
     for detail in [Detail::Full, Detail::Medium] {
         for labels in [true, false] {
             let l = build(&every, theme, labels, detail);
@@ -226,15 +228,15 @@ pub fn line(app: &App, theme: &Theme, width: u16) -> Line<'static> {
                 return l;
             }
         }
-    }
-    let mut parts = every.clone();
-    while let Some((i, keep)) = weakest(&parts)
-        && keep < KEEP_OVER_COMPACT_STATUS
-    {
-        parts.remove(i);
-        let l = build(&parts, theme, false, Detail::Medium);
-        if fits(&l) {
-            return l;
+        let mut parts = every.clone();
+        while let Some((i, keep)) = weakest(&parts)
+            && keep < KEEP_OVER_COMPACT_STATUS
+        {
+            parts.remove(i);
+            let l = build(&parts, theme, false, detail);
+            if fits(&l) {
+                return l;
+            }
         }
     }
     let mut parts = every;

@@ -70,7 +70,17 @@ fn empty_message(app: &App, theme: &Theme) -> Option<Vec<Line<'static>>> {
             .errors
             .iter()
             .find(|e| e.activity == crate::event::Activity::QueueList && e.severity == crate::app::Severity::Error);
+        // A failure is said in the status line's words (one mapping from cause to word).
+        let failure = match app.live_health() {
+            crate::app::Health::Failing(p) | crate::app::Health::Retrying { problem: p, .. }
+                if !p.detail.is_empty() =>
+            {
+                Some(format!(" {}: {}", p.word(), p.detail))
+            }
+            _ => None,
+        };
         let msg = match (&app.auth.phase, listing_refused) {
+            (AuthPhase::Failed(_) | AuthPhase::Expired(_), _) if failure.is_some() => failure.unwrap_or_default(),
             (AuthPhase::Failed(why), _) => format!(" Sign-in failed: {why}"),
             (AuthPhase::Expired(fix), _) => format!(" Token expired: {fix}"),
             (AuthPhase::SignedIn, Some(e)) => {
