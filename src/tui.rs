@@ -54,6 +54,14 @@ pub fn install_panic_hook() {
     }));
 }
 
+/// Raw mode and the alternate screen, as `ratatui::try_init` sets them up but without its
+/// panic hook.
+fn init_terminal() -> std::io::Result<ratatui::DefaultTerminal> {
+    ratatui::crossterm::terminal::enable_raw_mode()?;
+    ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::terminal::EnterAlternateScreen)?;
+    ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))
+}
+
 /// OSC 52 "set clipboard": the terminal emulator, not this machine, takes the text, so it
 /// works over SSH. Inside tmux it needs `set-clipboard on` (tmux's default forwards it).
 pub fn osc52(text: &str) -> String {
@@ -94,6 +102,13 @@ pub fn terminal_problem() -> Option<String> {
 }
 
 pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> {
+    // The terminal first, and without `ratatui::try_init`: its panic hook restores the
+    // terminal on a panic of any thread, so a supervised task panicking while it ran left the
+    // live screen in cooked mode (keys then never arrived). Our hook (main installs it) only
+    // restores for the screen's own thread.
+    let mut terminal = init_terminal()?;
+    let _guard = TerminalGuard;
+
     let (ev_tx, mut ev_rx) = mpsc::channel::<Event>(1024);
     let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(16);
     let mut tasks = JoinSet::new();
@@ -126,12 +141,6 @@ pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> 
     tasks.spawn(signals(ev_tx.clone()));
     drop(ev_tx);
 
-    let mut terminal = ratatui::try_init()?;
-    let _guard = TerminalGuard;
-    // After ratatui's own hook, replacing it: that one restores the terminal on a panic of any
-    // thread, which left a supervised task's panic with a live screen in cooked mode (keys
-    // then never arrived).
-    install_panic_hook();
     // A paste arrives as one event, so pasted text can never act as hotkeys.
     let _ = ratatui::crossterm::execute!(std::io::stdout(), EnableBracketedPaste);
     let mut app = App::new(config.hosts.label.clone(), session.method().grant(), config.refresh, Timestamp::now());
