@@ -23,9 +23,9 @@ use genesys::models::ObservationResponse;
 use genesys::queries;
 use genesys::regions;
 use genesys::secret::Secret;
-use qtop::sim::clock::ManualClock;
-use qtop::sim::org::{Org, Persona};
-use qtop::sim::{self, SimExtras, SimOptions};
+use sim::clock::ManualClock;
+use sim::org::{Org, Persona};
+use sim::{self, SimExtras, SimOptions};
 use qtop::ui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -102,7 +102,7 @@ fn diagnosis(c: &mut Criterion) {
 fn observations_body() -> Vec<u8> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     rt.block_on(async {
-        let org = Org::from_toml(include_str!("../../../sim/orgs/large.toml")).unwrap();
+        let org = Org::from_toml(include_str!("../../sim/orgs/large.toml")).unwrap();
         // Noon in Chicago: queues are open and busy.
         let clock = Arc::new(ManualClock::new("2026-11-25T18:00:00Z".parse().unwrap()));
         let opts = SimOptions { org: org.clone(), start: None, speed: 1.0, clock: Some(clock) };

@@ -19,8 +19,8 @@ use genesys::browser::Opener;
 use genesys::client::{self, Client, ClientOptions};
 use genesys::regions;
 use genesys::secret::Secret;
-use crate::sim::org::{Org, Persona};
-use crate::sim::{self, SimExtras, SimHandle, SimOptions};
+use sim::org::{Org, Persona};
+use sim::{self, SimExtras, SimHandle, SimOptions};
 
 pub const DEFAULT_PERSONA: &str = "wallboard";
 

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use common::{TestSim, start_sim};
 use genesys::models::{AuthzSubject, DivisionListing, OAuthClientInfo, TokenInfo, UserMe};
 use genesys::pkce::{Attempt, loopback_redirect};
-use qtop::sim::org::Persona;
+use sim::org::Persona;
 use reqwest::Url;
 use serde_json::Value;
 

@@ -24,8 +24,8 @@ use genesys::pkce::{Attempt, loopback_redirect};
 use genesys::queries;
 use genesys::secret::Secret;
 use genesys::token_cache::TokenCache;
-use qtop::sim::authz::Subject;
-use qtop::sim::org::{Org, Persona};
+use sim::authz::Subject;
+use sim::org::{Org, Persona};
 use reqwest::Url;
 
 struct User {
@@ -610,7 +610,7 @@ async fn flows_again(w: &mut Watch) {
 
 /// A simulator whose rate limit lets a 200 ms refresh stand (the budget would stretch it).
 async fn fast_sim(org: Org) -> TestSim {
-    common::start_sim_extras(org, qtop::sim::SimExtras { rate_limit: Some(60_000), ..Default::default() }).await
+    common::start_sim_extras(org, sim::SimExtras { rate_limit: Some(60_000), ..Default::default() }).await
 }
 
 /// Requests that reach the simulator while the watch runs for `d`.

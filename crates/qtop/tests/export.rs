@@ -215,8 +215,8 @@ async fn shards_split_the_queues_between_exporters() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tight_rate_limit_is_learned_and_429s_are_counted() {
-    use qtop::sim::SimExtras;
-    let org = qtop::sim::org::Org::demo();
+    use sim::SimExtras;
+    let org = sim::org::Org::demo();
     let t = common::start_sim_extras(org, SimExtras { rate_limit: Some(40), faults: true, ..Default::default() }).await;
     let e = start(&t, "wallboard", settings(&t)).await;
     // The budget learns the limit from the headers and keeps under it: no 429 of qtop's making.

@@ -17,9 +17,9 @@ use qtop::event::{Activity, LiveSource};
 use genesys::auth::{AuthMethod, Session};
 use genesys::client::{Client, ClientOptions};
 use genesys::regions;
-use qtop::sim::SimExtras;
-use qtop::sim::faults::FaultKind;
-use qtop::sim::org::Org;
+use sim::SimExtras;
+use sim::faults::FaultKind;
+use sim::org::Org;
 use serde_json::{Value, json};
 
 const REFRESH: Duration = Duration::from_millis(200);
@@ -463,7 +463,7 @@ impl genesys::browser::Opener for FirstTimeBrowser {
 #[tokio::test]
 async fn a_revoked_user_token_asks_the_user_without_stopping_the_screen() {
     use genesys::auth::{AuthPhase, PkceMode, PkceSettings};
-    use qtop::sim::org::Persona;
+    use sim::org::Persona;
     let t = sim().await;
     let Some(Persona::User(u)) = t.org.persona("supervisor") else { panic!("no supervisor") };
     let user = t.org.users[u].clone();

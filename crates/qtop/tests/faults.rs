@@ -11,9 +11,9 @@ use genesys::catalog::EndpointId;
 use genesys::client::{Auth, ErrorKind, Request};
 use genesys::queries;
 use genesys::secret::Secret;
-use qtop::sim::SimExtras;
-use qtop::sim::admin::FaultScript;
-use qtop::sim::org::Org;
+use sim::SimExtras;
+use sim::admin::FaultScript;
+use sim::org::Org;
 use serde_json::{Value, json};
 
 async fn fault_on(t: &common::TestSim, body: Value) -> Value {

@@ -13,8 +13,8 @@ use common::watch::{self, Watch};
 use common::{TestSim, start_sim_extras};
 use qtop::app::Health;
 use genesys::auth::{AuthMethod, PkceMode, PkceSettings, Session};
-use qtop::sim::SimExtras;
-use qtop::sim::org::{Org, Persona};
+use sim::SimExtras;
+use sim::org::{Org, Persona};
 
 /// Everything logged, in memory.
 #[derive(Clone, Default)]

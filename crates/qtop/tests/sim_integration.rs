@@ -11,7 +11,7 @@ use genesys::catalog::EndpointId;
 use genesys::client::{Auth, ErrorKind, Request};
 use genesys::queries::{self, Selector};
 use genesys::secret::Secret;
-use qtop::sim::engine::RoutingStatus;
+use sim::engine::RoutingStatus;
 
 #[tokio::test]
 async fn observations_match_the_simulators_state() {

@@ -15,12 +15,12 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use genesys::aggregates;
 use genesys::queries;
-use qtop::sim::SimExtras;
-use qtop::sim::engine::Engine;
-use qtop::sim::org::Org;
+use sim::SimExtras;
+use sim::engine::Engine;
+use sim::org::Org;
 
-const LARGE: &str = include_str!("../../../sim/orgs/large.toml");
-const MEDIUM: &str = include_str!("../../../sim/orgs/medium.toml");
+const LARGE: &str = include_str!("../../sim/orgs/large.toml");
+const MEDIUM: &str = include_str!("../../sim/orgs/medium.toml");
 
 /// scripts/bench-tty.sh measures qtop against this org: it must stay the size it says.
 #[test]

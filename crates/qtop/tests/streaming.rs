@@ -19,14 +19,14 @@ use qtop::config::SourceMode;
 use qtop::event::LiveSource;
 use genesys::queries::{self, QueueNumbers};
 use qtop::monitor::Tuning;
-use qtop::sim::SimExtras;
-use qtop::sim::faults::{FaultKind, FaultSpec};
-use qtop::sim::notifications::Timing;
-use qtop::sim::org::Org;
+use sim::SimExtras;
+use sim::faults::{FaultKind, FaultSpec};
+use sim::notifications::Timing;
+use sim::org::Org;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-const LARGE: &str = include_str!("../../../sim/orgs/large.toml");
+const LARGE: &str = include_str!("../../sim/orgs/large.toml");
 const WAIT: Duration = Duration::from_secs(20);
 
 /// The org clock moves with real time, so the engine changes and events flow.
@@ -518,10 +518,10 @@ async fn channels_need_the_notifications_scope_when_scopes_are_enforced() {
     let mut org = Org::demo();
     org.enforce_scopes = true;
     let t = sim_with(org, None).await;
-    let Some(qtop::sim::org::Persona::User(user)) = t.org.persona("supervisor") else { panic!("supervisor is a user") };
+    let Some(sim::org::Persona::User(user)) = t.org.persona("supervisor") else { panic!("supervisor is a user") };
     let client = t.org.users[user].client.unwrap();
     let issue = |scopes: &[&str]| {
-        let subject = qtop::sim::authz::Subject::User { user, client };
+        let subject = sim::authz::Subject::User { user, client };
         let scopes = scopes.iter().map(|s| s.to_string()).collect();
         t.sim.shared.tokens.lock().unwrap().issue(subject, scopes, Duration::from_secs(600))
     };
@@ -652,7 +652,7 @@ async fn auto_polls_when_the_api_refuses_a_channel() {
     org.rate_limit_per_minute = 20;
     let t = sim_with(org, None).await;
     let fault = json!({"fault": "errors", "status": 503, "path": "/api/v2/notifications/channels"});
-    t.sim.shared.add_fault(qtop::sim::faults::FaultSpec::from_json(&fault).unwrap()).expect("fault on");
+    t.sim.shared.add_fault(sim::faults::FaultSpec::from_json(&fault).unwrap()).expect("fault on");
     let mut tuning = tuning();
     tuning.stream.backoff_base = Duration::from_millis(100);
     let mut w = watch_tuned(&t, "wallboard", SourceMode::Auto, tuning);

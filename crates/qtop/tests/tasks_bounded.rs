@@ -9,8 +9,8 @@ use std::time::Duration;
 use common::start_sim_extras;
 use common::watch::{self, Watch};
 use qtop::app::{ERROR_LOG_CAP, Health};
-use qtop::sim::SimExtras;
-use qtop::sim::org::Org;
+use sim::SimExtras;
+use sim::org::Org;
 use serde_json::json;
 
 fn alive() -> usize {

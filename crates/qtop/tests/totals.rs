@@ -11,7 +11,7 @@ use qtop::event::{Event, MonitorEvent};
 use genesys::aggregates::{self, TodayNumbers};
 use genesys::queries;
 use qtop::monitor::Monitor;
-use qtop::sim::engine::Bucket;
+use sim::engine::Bucket;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 

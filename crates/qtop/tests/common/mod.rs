@@ -13,9 +13,9 @@ use genesys::auth::{AuthMethod, Session};
 use genesys::client::{Client, ClientOptions};
 use genesys::regions;
 use genesys::secret::Secret;
-use qtop::sim::clock::ManualClock;
-use qtop::sim::org::{Org, Persona};
-use qtop::sim::{self, SimExtras, SimHandle, SimOptions};
+use sim::clock::ManualClock;
+use sim::org::{Org, Persona};
+use sim::{self, SimExtras, SimHandle, SimOptions};
 
 pub const T0: &str = "2026-11-25T10:30:00Z";
 

@@ -206,7 +206,7 @@ fn apportion(weights: &[f64], total: usize) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::org::Org;
+    use crate::org::Org;
 
     const SMALL: &str = r#"
 [org]
@@ -235,7 +235,7 @@ agents = 300
 
     #[test]
     fn the_shipped_large_org_has_a_thousand_queues_and_ten_thousand_agents() {
-        let org = Org::from_toml(include_str!("../../../../sim/orgs/large.toml")).unwrap();
+        let org = Org::from_toml(include_str!("../orgs/large.toml")).unwrap();
         assert_eq!((org.queues.len(), org.agents.len()), (1000, 10_000));
         assert!(org.queues.iter().all(|q| !q.members.is_empty()));
         for d in 0..org.divisions.len() {

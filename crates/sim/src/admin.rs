@@ -217,11 +217,11 @@ for = "20s"
 
     #[test]
     fn the_shipped_script_fits_the_demo_org() {
-        let s = FaultScript::parse(include_str!("../../../../sim/faults/bad-afternoon.toml")).unwrap();
+        let s = FaultScript::parse(include_str!("../faults/bad-afternoon.toml")).unwrap();
         assert!(s.steps.len() >= 8);
-        crate::sim::check_script(&s, &crate::sim::org::Org::demo()).unwrap();
+        crate::check_script(&s, &crate::org::Org::demo()).unwrap();
         let bad = FaultScript::parse("[[step]]\nat = \"1s\"\nfault = \"queue-moved\"\nqueue = \"Nope\"\n").unwrap();
-        let e = crate::sim::check_script(&bad, &crate::sim::org::Org::demo()).unwrap_err();
+        let e = crate::check_script(&bad, &crate::org::Org::demo()).unwrap_err();
         assert!(e.starts_with("step 1") && e.contains("Nope"), "{e}");
     }
 

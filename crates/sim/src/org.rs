@@ -8,7 +8,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-pub const DEMO_ORG: &str = include_str!("../../../../sim/orgs/demo.toml");
+pub const DEMO_ORG: &str = include_str!("../orgs/demo.toml");
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
