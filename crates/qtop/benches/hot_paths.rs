@@ -40,7 +40,10 @@ fn render(c: &mut Criterion) {
             let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
             g.bench_function(BenchmarkId::new(format!("{w}x{h}"), format!("{n} queues")), |b| {
                 b.iter(|| {
-                    term.draw(|f| ui::draw(f, black_box(&app))).unwrap();
+                    term.draw(|f| {
+                        ui::draw(f, black_box(&app));
+                    })
+                    .unwrap();
                 })
             });
         }

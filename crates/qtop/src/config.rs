@@ -14,7 +14,9 @@ use genesys::regions::{self, Hosts};
 use genesys::secret::Secret;
 use genesys::token_cache::TokenCache;
 
+mod palette;
 mod ui;
+pub use palette::Palette;
 pub use ui::WallSection;
 
 pub const SECRET_ENV: &str = "GENESYSCLOUD_OAUTHCLIENT_SECRET";

@@ -12,7 +12,7 @@ use genesys::client::{ApiError, Auth, Request};
 use genesys::queries::{self, OBSERVATION_BATCH};
 use genesys::regions;
 use genesys::token;
-use crate::ui::format::span;
+use crate::text::format::span;
 
 /// The calls behind the queue table (the token pane's own questions are optional).
 const TABLE_NEEDS: &[EndpointId] = &[
@@ -285,7 +285,7 @@ pub fn render_width(r: &Report, ascii: bool, width: Option<u16>) -> String {
         };
         // Long details wrap under their own text, never under the check's name.
         let indent = head.chars().count();
-        for (i, part) in crate::ui::format::wrap(&body, width.saturating_sub(indent)).into_iter().enumerate() {
+        for (i, part) in crate::text::format::wrap(&body, width.saturating_sub(indent)).into_iter().enumerate() {
             let lead = if i == 0 { head.clone() } else { " ".repeat(indent) };
             out.push_str(&format!("{lead}{part}\n"));
         }
@@ -321,7 +321,7 @@ fn rows(r: &Report, ascii: bool) -> Vec<(String, String)> {
     }
     if ascii {
         // Details carry the API's words and names: keep the ASCII promise for them too.
-        out.iter_mut().for_each(|(_, body)| *body = crate::ui::ascii::fold_text(body));
+        out.iter_mut().for_each(|(_, body)| *body = crate::text::ascii::fold_text(body));
     }
     let failures = r.checks.iter().filter(|c| c.status == Status::Fail).count();
     out.push((

@@ -28,6 +28,7 @@ pub mod sim_cmd;
 pub mod sim_cmd;
 pub mod stream;
 pub mod supervise;
+pub mod text;
 pub mod tui;
 pub mod ui;
 

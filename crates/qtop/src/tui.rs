@@ -64,6 +64,14 @@ fn init_terminal() -> std::io::Result<ratatui::DefaultTerminal> {
 
 /// OSC 52 "set clipboard": the terminal emulator, not this machine, takes the text, so it
 /// works over SSH. Inside tmux it needs `set-clipboard on` (tmux's default forwards it).
+/// One frame; what it had room for goes back into the state for the next key (paging).
+fn draw(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> std::io::Result<()> {
+    let mut viewport = None;
+    terminal.draw(|f| viewport = Some(ui::draw(f, app)))?;
+    app.ui.viewport = viewport.unwrap_or_default();
+    Ok(())
+}
+
 pub fn osc52(text: &str) -> String {
     use base64::Engine as _;
     format!("\x1b]52;c;{}\x07", base64::engine::general_purpose::STANDARD.encode(text))
@@ -160,7 +168,7 @@ pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> 
         .flatten()
         .map(|ms| std::time::Instant::now() + Duration::from_millis(ms));
 
-    terminal.draw(|f| ui::draw(f, &app))?;
+    draw(&mut terminal, &mut app)?;
     while let Some(ev) = ev_rx.recv().await {
         if panic_at.is_some_and(|at| std::time::Instant::now() >= at) {
             panic!("QTOP_TEST_PANIC_AFTER: a test asked for this panic");
@@ -178,7 +186,7 @@ pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> 
             break;
         }
         if app.take_dirty() {
-            terminal.draw(|f| ui::draw(f, &app))?;
+            draw(&mut terminal, &mut app)?;
         }
     }
     tracing::info!("leaving: stopping every task");

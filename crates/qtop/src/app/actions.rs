@@ -7,7 +7,8 @@ use super::view::{Detail, Frozen, Members, Pane, QueueDetail, Wall};
 use crate::event::Command;
 use crate::keys::{Action, Component};
 
-/// Rows of chrome around the queue table (header, column titles, bar) when paging.
+/// Rows of chrome around the queue table (header, column titles, bar) with no pane open: the
+/// page before the first frame says how tall the table really is.
 const TABLE_CHROME: u16 = 3;
 
 impl App {
@@ -120,14 +121,17 @@ impl App {
     }
 
     fn page_len(&self, top: Component) -> usize {
-        self.size.1.saturating_sub(TABLE_CHROME + if top == Component::Detail { 5 } else { 0 }).max(1) as usize
+        let drawn = if top == Component::Detail { self.ui.viewport.detail_rows } else { self.ui.viewport.table_rows };
+        let guess = || self.size.1.saturating_sub(TABLE_CHROME + if top == Component::Detail { 5 } else { 0 }) as usize;
+        drawn.unwrap_or_else(guess).max(1)
     }
 
     fn move_by(&mut self, top: Component, delta: isize) {
         let shift = |at: usize, len: usize| at.saturating_add_signed(delta).min(len.saturating_sub(1));
         match top {
             Component::Help => {
-                let max = crate::ui::help::max_scroll(self);
+                // Help keys arrive only after a frame showed the help.
+                let max = self.ui.viewport.help_max_scroll.unwrap_or(0);
                 self.ui.help_scroll = self.ui.help_scroll.saturating_add_signed(delta).min(max);
             }
             Component::Detail => match &mut self.ui.detail {
@@ -186,7 +190,7 @@ mod tests {
     use genesys::client::{ApiError, ErrorKind, Request};
     use genesys::queries::{Member, QueueNumbers, Selector};
     use crate::keys::Key;
-    use crate::ui::columns::{ColumnId, column};
+    use crate::text::columns::{ColumnId, column};
 
     const T0: &str = "2026-11-25T10:00:00Z";
 
@@ -450,10 +454,12 @@ mod tests {
         a.update(Event::Resize(80, 24));
         typed(&mut a, "?");
         assert_eq!(a.key_stack(), [Component::Help]);
+        // What the frame that showed the help recorded (tests/it/paging.rs draws it for real).
+        a.ui.viewport.help_max_scroll = Some(30);
         press(&mut a, KeyCode::PageDown);
         assert!(a.ui.help_scroll > 0);
         press(&mut a, KeyCode::End);
-        assert_eq!(a.ui.help_scroll, crate::ui::help::max_scroll(&a));
+        assert_eq!(a.ui.help_scroll, 30);
         assert!(typed_cmds(&mut a, 'r').is_empty(), "help is modal");
         press(&mut a, KeyCode::Esc);
         assert!(!a.ui.show_help);

@@ -29,7 +29,7 @@ pub use filter::Filter;
 pub use health::{Freshness, Health, Problem, word};
 pub use settings::{BigDigits, MAX_VIEWS, Sort, UiSettings, ViewDef, WallSettings};
 pub use thresholds::{Bound, Level, Rule, Thresholds};
-pub use view::{Detail, Frozen, Members, Pane, QueueDetail, UiState, Wall};
+pub use view::{Detail, Frozen, Members, Pane, QueueDetail, UiState, Viewport, Wall};
 
 /// How often an open queue detail fetches its members again.
 pub const MEMBERS_REFRESH: Duration = Duration::from_secs(10);

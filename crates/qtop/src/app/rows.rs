@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use super::settings::ViewDef;
 use super::thresholds::Level;
 use super::{App, QueueRow};
-use crate::ui::columns::{Column, ColumnId, Unit, column};
+use crate::text::columns::{Column, ColumnId, Unit, column};
 
 impl App {
     /// The rows on screen: the frozen snapshot while frozen, else the live rows.
@@ -53,7 +53,7 @@ impl App {
         let over = self.overrides.get(&row.info.id).copied().flatten();
         let Some(rule) = self.settings.thresholds.rule(col.id, over) else { return Level::Normal };
         let target = match col.unit {
-            Unit::Percent => crate::ui::columns::sl_target(row).map(|fraction| (fraction * 1000.0).round() as i64),
+            Unit::Percent => crate::text::columns::sl_target(row).map(|fraction| (fraction * 1000.0).round() as i64),
             _ => None,
         };
         rule.level(value, target)

@@ -6,8 +6,8 @@ use std::time::Duration;
 use super::thresholds::Thresholds;
 use genesys::queries::Selector;
 use crate::keys::{DEFAULT_WALL_QUIT, Key};
-use crate::ui::columns::{self, COLUMNS, ColumnId};
-use crate::ui::theme::Palette;
+use crate::text::columns::{self, COLUMNS, ColumnId};
+use crate::config::Palette;
 
 /// Sort order of the queue table. `column: None` sorts by queue name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use genesys::queries::Selector;
-use crate::ui::columns::{self, ColumnId, Unit};
+use crate::text::columns::{self, ColumnId, Unit};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub enum Level {

@@ -8,6 +8,19 @@ use super::filter::Filter;
 use super::settings::Sort;
 use genesys::queries::Member;
 
+/// What the last frame had room for. Drawing returns it and the loop stores it here, so the
+/// update pages and scrolls by what the person sees (an open error log or token pane makes
+/// the table shorter) without doing layout itself. `None` until a frame showed that part.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Viewport {
+    /// Queue rows the table showed.
+    pub table_rows: Option<usize>,
+    /// Member rows the queue detail showed.
+    pub detail_rows: Option<usize>,
+    /// How far the help could scroll.
+    pub help_max_scroll: Option<usize>,
+}
+
 /// Panes that can take the focus (`Tab` cycles through the visible ones).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -60,6 +73,8 @@ pub struct Frozen {
 #[derive(Debug, Clone)]
 pub struct UiState {
     pub focus: Pane,
+    /// What the last frame had room for (set by the loop after each draw).
+    pub viewport: Viewport,
     pub show_help: bool,
     pub help_scroll: usize,
     pub show_error_log: bool,
@@ -85,6 +100,7 @@ impl Default for UiState {
     fn default() -> Self {
         UiState {
             focus: Pane::Queues,
+            viewport: Viewport::default(),
             show_help: false,
             help_scroll: 0,
             show_error_log: false,

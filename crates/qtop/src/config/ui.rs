@@ -10,8 +10,8 @@ use crate::app::{BigDigits, MAX_VIEWS, Sort, Thresholds, UiSettings, ViewDef, Wa
 use crate::cli::GlobalArgs;
 use genesys::queries::Selector;
 use crate::keys::Key;
-use crate::ui::columns::{self, COLUMNS};
-use crate::ui::theme::Palette;
+use crate::text::columns::{self, COLUMNS};
+use crate::config::Palette;
 
 /// Pages turning faster than this cannot be read from across a room.
 pub const MIN_PAGE_INTERVAL: Duration = Duration::from_secs(2);
@@ -133,7 +133,7 @@ fn wall(w: &WallSection) -> Result<WallSettings, ConfigError> {
 mod tests {
     use super::*;
     use crate::config::parse_file;
-    use crate::ui::columns::ColumnId;
+    use crate::text::columns::ColumnId;
     use std::path::Path;
 
     fn settings(text: &str, flags: GlobalArgs) -> Result<UiSettings, ConfigError> {

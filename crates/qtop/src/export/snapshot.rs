@@ -17,7 +17,7 @@ use genesys::auth::Session;
 use genesys::client::ApiError;
 use genesys::queries::{self, OBSERVATION_BATCH, QueueNumbersById, Selector};
 use crate::monitor::queue_info;
-use crate::ui::format;
+use crate::text::format;
 
 /// Bumped when a field changes meaning or is removed (never for an added field).
 pub const VERSION: u32 = 1;

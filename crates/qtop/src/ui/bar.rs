@@ -3,7 +3,7 @@
 
 use ratatui::text::{Line, Span};
 
-use super::columns::column;
+use crate::text::columns::column;
 use super::theme::Theme;
 use crate::app::App;
 use crate::keys::Binding;

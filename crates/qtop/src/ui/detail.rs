@@ -9,8 +9,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
-use super::columns::column;
-use super::format::{clock, fit, span};
+use crate::text::columns::column;
+use crate::text::format::{clock, fit, span};
 use super::theme::Theme;
 use crate::app::{App, MEMBERS_REFRESH, Members, QueueDetail};
 use genesys::queries::Member;
@@ -60,7 +60,9 @@ pub fn ordered(members: &[Member]) -> Vec<&Member> {
     v
 }
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, d: &QueueDetail) {
+/// Draws the queue detail; returns how many member rows its list had room for (`None` while
+/// there is no list).
+pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, d: &QueueDetail) -> Option<usize> {
     // The same rows and clock as the table: frozen numbers stay frozen here too.
     let row = app.shown_rows().iter().find(|r| r.info.id == d.queue_id);
     let name = row.map(|r| r.info.name.clone()).unwrap_or_else(|| d.queue_id.clone());
@@ -98,7 +100,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, d: &QueueDetail
                 Paragraph::new(Line::styled(format!(" Loading members{}", theme.ellipsis()), theme.warn())),
                 summary,
             );
-            return;
+            return None;
         }
         Members::Failed { why, at } => {
             let lines = vec![
@@ -110,7 +112,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, d: &QueueDetail
             ];
             let room = Rect { height: summary.height + list.height, ..summary }.inner(Margin::new(1, 0));
             f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), room);
-            return;
+            return None;
         }
         Members::Loaded { members, at } => {
             let mut counts = vec![Span::styled(format!(" {} members", members.len()), theme.title())];
@@ -175,6 +177,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, d: &QueueDetail
         Constraint::Fill(1),
     ];
     f.render_widget(Table::new(rows, widths).header(header).column_spacing(2), inner);
+    Some(visible)
 }
 
 #[cfg(test)]

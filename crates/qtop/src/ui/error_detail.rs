@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::format::wrap;
+use crate::text::format::wrap;
 use super::theme::Theme;
 use crate::app::{App, ErrorEntry};
 use crate::diagnose::permission_rule;

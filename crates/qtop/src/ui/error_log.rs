@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::format::fit;
+use crate::text::format::fit;
 use super::theme::Theme;
 use crate::app::{App, ErrorEntry, Severity};
 

@@ -4,7 +4,7 @@
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
-use super::format::{fit, span};
+use crate::text::format::{fit, span};
 use super::theme::Theme;
 use crate::app::{App, Health};
 use crate::event::LiveSource;

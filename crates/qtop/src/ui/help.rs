@@ -8,7 +8,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::columns::{COLUMNS, Unit};
+use crate::text::columns::{COLUMNS, Unit};
 use super::theme::Theme;
 use crate::app::{App, Level};
 use crate::keys::Component;
@@ -73,7 +73,7 @@ pub fn lines(app: &App, theme: &Theme, width: usize) -> Vec<Line<'static>> {
         let mut text =
             format!("{}: {}", v.name, if queues.is_empty() { "all queues".into() } else { queues.join(", ") });
         if let Some(cols) = &v.columns {
-            let keys: Vec<&str> = cols.iter().map(|c| super::columns::column(*c).key).collect();
+            let keys: Vec<&str> = cols.iter().map(|c| crate::text::columns::column(*c).key).collect();
             text.push_str(&format!("; columns {}", keys.join(", ")));
         }
         entry(&mut out, (i + 1).to_string(), theme.key(), &text, width);
@@ -182,20 +182,14 @@ fn popup(area: Rect) -> Rect {
     body.centered(Constraint::Length(body.width.min(110)), Constraint::Length(body.height))
 }
 
-/// How far the help can scroll at the last known terminal size.
-pub fn max_scroll(app: &App) -> usize {
-    let theme = Theme::new(app.color, app.ascii);
-    let inner = popup(Rect::new(0, 0, app.size.0, app.size.1));
-    let total = lines(app, &theme, inner.width.saturating_sub(2) as usize).len();
-    total.saturating_sub(inner.height.saturating_sub(2) as usize)
-}
-
-pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+/// Draws the help over `area`; returns how far it can scroll at this size.
+pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) -> usize {
     let popup = popup(area);
     let inner_w = popup.width.saturating_sub(2) as usize;
     let inner_h = popup.height.saturating_sub(2) as usize;
     let all = lines(app, theme, inner_w);
-    let scroll = app.ui.help_scroll.min(all.len().saturating_sub(inner_h));
+    let max_scroll = all.len().saturating_sub(inner_h);
+    let scroll = app.ui.help_scroll.min(max_scroll);
     let last = (scroll + inner_h).min(all.len());
     let block = Block::bordered()
         .border_set(theme.border())
@@ -203,6 +197,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .title_bottom(Line::from(format!(" lines {}-{} of {} ", scroll + 1, last, all.len())).right_aligned());
     f.render_widget(Clear, body(area));
     f.render_widget(Paragraph::new(all).scroll((scroll as u16, 0)).block(block), popup);
+    max_scroll
 }
 
 #[cfg(test)]

@@ -3,11 +3,9 @@
 pub mod ascii;
 pub mod bar;
 pub mod bigdigits;
-pub mod columns;
 pub mod detail;
 pub mod error_detail;
 pub mod error_log;
-pub mod format;
 pub mod header;
 pub mod help;
 pub mod queue_table;
@@ -19,13 +17,13 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
 use ratatui::widgets::Paragraph;
 
-use crate::app::{App, Detail, Level, Pane, QueueRow};
+use crate::app::{App, Detail, Level, Pane, QueueRow, Viewport};
 use genesys::auth::AuthPhase;
 use theme::Theme;
 
 /// A number as every view shows it: its text on the data's clock (frozen or live) or the
 /// unknown mark, and its threshold level (the caller adds the marker and style).
-pub(crate) fn value_text(app: &App, row: &QueueRow, c: &columns::Column, theme: &Theme) -> (String, Level) {
+pub(crate) fn value_text(app: &App, row: &QueueRow, c: &crate::text::columns::Column, theme: &Theme) -> (String, Level) {
     let text = (c.text)(row, app.data_now()).unwrap_or_else(|| theme.unknown().to_string());
     (text, app.level(row, c))
 }
@@ -34,25 +32,29 @@ pub(crate) fn value_text(app: &App, row: &QueueRow, c: &columns::Column, theme: 
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 
-pub fn draw(f: &mut Frame, app: &App) {
-    draw_screen(f, app);
+/// Draws the frame and says what it had room for; the loop hands that back to the state
+/// (`UiState::viewport`), so paging follows the real layout while drawing stays pure.
+pub fn draw(f: &mut Frame, app: &App) -> Viewport {
+    let viewport = draw_screen(f, app);
     if app.ascii {
         ascii::sanitize(f.buffer_mut());
     }
+    viewport
 }
 
-fn draw_screen(f: &mut Frame, app: &App) {
+fn draw_screen(f: &mut Frame, app: &App) -> Viewport {
+    let mut viewport = Viewport::default();
     let theme = Theme::new(app.color, app.ascii).with_palette(app.settings.palette);
     let area = f.area();
     // A wall draws at any size: it is what someone across the room is reading.
     if app.ui.wall.is_some() {
         wall::draw(f, area, app, &theme);
-        return;
+        return viewport;
     }
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let msg = format!("enlarge to {MIN_WIDTH}x{MIN_HEIGHT} (now {}x{})", area.width, area.height);
         f.render_widget(Paragraph::new(msg), area);
-        return;
+        return viewport;
     }
     let focused = app.ui.focus == Pane::Errors;
     let error_rows = match (app.ui.show_error_log, app.errors.len() as u16, focused) {
@@ -72,8 +74,10 @@ fn draw_screen(f: &mut Frame, app: &App) {
     ])
     .areas(area);
     f.render_widget(Paragraph::new(header::line(app, &theme, header.width)), header);
+    // The table's first line holds the column titles.
+    viewport.table_rows = Some(body.height.saturating_sub(1) as usize);
     match &app.ui.detail {
-        Some(Detail::Queue(d)) => detail::draw(f, body, app, &theme, d),
+        Some(Detail::Queue(d)) => viewport.detail_rows = detail::draw(f, body, app, &theme, d),
         Some(Detail::Error { .. }) | None => queue_table::draw(f, body, app, &theme),
     }
     if error_rows > 0 {
@@ -87,9 +91,10 @@ fn draw_screen(f: &mut Frame, app: &App) {
         error_detail::draw(f, area, app, &theme, *index, *scroll);
     }
     if app.ui.show_help {
-        help::draw(f, area, app, &theme);
+        viewport.help_max_scroll = Some(help::draw(f, area, app, &theme));
     }
     if let AuthPhase::AwaitingUser(prompt) = &app.auth.phase {
         token_pane::draw_prompt(f, area, app, prompt, &theme);
     }
+    viewport
 }

@@ -7,8 +7,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use super::columns::{Column, ColumnId, column};
-use super::format::{fit, span};
+use crate::text::columns::{Column, ColumnId, column};
+use crate::text::format::{fit, span};
 use super::theme::Theme;
 use crate::app::{App, Pane, QueueRow, Sort};
 use genesys::auth::AuthPhase;
@@ -196,7 +196,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::columns::COLUMNS;
+    use crate::text::columns::COLUMNS;
 
     fn all() -> Vec<ColumnId> {
         COLUMNS.iter().map(|c| c.id).collect()

@@ -11,7 +11,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table};
 
-use super::format::{fit, span, wrap};
+use crate::text::format::{fit, span, wrap};
 use super::theme::Theme;
 use crate::app::App;
 use genesys::auth::{AuthPhase, Grant, SessionKind, SignInPrompt, TokenFacts, TokenSource};

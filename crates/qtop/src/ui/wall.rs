@@ -9,8 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 
 use super::bigdigits;
-use super::columns::{Column, ColumnId, Unit, column};
-use super::format::fit;
+use crate::text::columns::{Column, ColumnId, Unit, column};
+use crate::text::format::fit;
 use super::header;
 use super::theme::Theme;
 use crate::app::{App, BigDigits, Health, Level, QueueRow};

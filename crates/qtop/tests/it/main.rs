@@ -12,6 +12,7 @@ mod export;
 mod fault_matrix;
 mod fuzz_bodies;
 mod log_secrets;
+mod paging;
 mod personas;
 mod pty_auth;
 mod pty_smoke;

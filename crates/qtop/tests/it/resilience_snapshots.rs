@@ -131,7 +131,9 @@ fn render(app: &App, w: u16, h: u16) -> String {
     let mut app = app.clone();
     app.update(Event::Resize(w, h));
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| ui::draw(f, &app)).unwrap();
+    term.draw(|f| {
+        ui::draw(f, &app);
+    }).unwrap();
     term.backend().to_string()
 }
 

@@ -28,7 +28,9 @@ fn header(app: &App, width: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(width, 24)).unwrap();
     let mut app = app.clone();
     app.update(qtop::event::Event::Resize(width, 24));
-    term.draw(|f| ui::draw(f, &app)).unwrap();
+    term.draw(|f| {
+        ui::draw(f, &app);
+    }).unwrap();
     term.backend().to_string().lines().next().unwrap_or_default().to_string()
 }
 

@@ -33,7 +33,9 @@ use tokio::sync::mpsc;
 
 fn render(app: &App, w: u16, h: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| ui::draw(f, app)).unwrap();
+    term.draw(|f| {
+        ui::draw(f, app);
+    }).unwrap();
     term.backend().to_string()
 }
 

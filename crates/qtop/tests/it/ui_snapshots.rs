@@ -92,7 +92,9 @@ fn live() -> App {
 
 fn render(app: &App, w: u16, h: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| ui::draw(f, app)).unwrap();
+    term.draw(|f| {
+        ui::draw(f, app);
+    }).unwrap();
     term.backend().to_string()
 }
 

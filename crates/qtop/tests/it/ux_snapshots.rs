@@ -19,7 +19,7 @@ use genesys::client::{RateHeaders, Request};
 use genesys::queries::{Member, Selector};
 use qtop::keys::{Component, Key, Keymap};
 use qtop::ui;
-use qtop::ui::columns::ColumnId;
+use qtop::text::columns::ColumnId;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -142,7 +142,10 @@ fn state(name: &str) -> App {
         "help" => keys(&mut app, "?"),
         "help_scrolled" => {
             app.update(Event::Resize(80, 24));
-            keys(&mut app, "?\u{21df}\u{21df}\u{21df}");
+            keys(&mut app, "?");
+            // As the TUI's loop does: the frame that shows the help records how far it scrolls.
+            drawn(&mut app, 80, 24);
+            keys(&mut app, "\u{21df}\u{21df}\u{21df}");
         }
         "filter_typing" => keys(&mut app, "/care"),
         "filtered_sorted" => keys(&mut app, "/s*\nss"),
@@ -202,8 +205,18 @@ const STATES: &[&str] = &[
 
 fn terminal(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| ui::draw(f, app)).unwrap();
+    term.draw(|f| {
+        ui::draw(f, app);
+    }).unwrap();
     term
+}
+
+/// A frame drawn and its viewport stored in the state, as the TUI's loop does after each draw.
+fn drawn(app: &mut App, w: u16, h: u16) {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let mut viewport = None;
+    term.draw(|f| viewport = Some(ui::draw(f, app))).unwrap();
+    app.ui.viewport = viewport.unwrap();
 }
 
 fn render(app: &App, w: u16, h: u16) -> String {
