@@ -11,6 +11,7 @@ mod explain_cli;
 mod export;
 mod fault_matrix;
 mod fuzz_bodies;
+mod layering;
 mod log_secrets;
 mod paging;
 mod personas;
