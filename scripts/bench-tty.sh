@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What qtop costs next to the TUIs people already keep open, measured side by side in one run:
 # qtop against a simulated org of 200 and of 1 000 queues, htop and bottom (btm), each under
-# ttymeter (a pty of a fixed size) at 120x40 and 200x60. Prints one table.
+# the project's terminal meter (`cargo run -p xtask -- tty`: a pty of a fixed size) at 120x40
+# and 200x60. Prints one table.
 #
 #   scripts/bench-tty.sh                      # 30 s per row
 #   scripts/bench-tty.sh --seconds 10         # shorter
@@ -11,7 +12,7 @@
 # The simulator runs as its own process (`qtop sim`), so the RSS and CPU measured are qtop's
 # alone. htop is installed with apt-get and bottom with `cargo install bottom --locked` when
 # missing (as root); a tool that cannot be had is left out of the table with a note.
-# Environment: TTYMETER (path of ttymeter.py), BENCH_ORGS (default "medium large"),
+# Environment: BENCH_ORGS (default "medium large"),
 # BENCH_SIZES (default "120x40 200x60").
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,17 +31,14 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-ttymeter=${TTYMETER:-$repo/../shared/tools/ttymeter.py}
-if [ ! -f "$ttymeter" ]; then
-    echo "bench-tty.sh: ttymeter not found at $ttymeter; set TTYMETER=/path/to/ttymeter.py" >&2
-    exit 2
-fi
 orgs=${BENCH_ORGS:-medium large}
 sizes=${BENCH_SIZES:-120x40 200x60}
 
 echo "== building qtop (release)" >&2
 cargo build --release --locked --bin qtop >&2
+cargo build --release --locked -p xtask >&2
 qtop=$repo/target/release/qtop
+meter_bin=$repo/target/release/xtask
 
 notes=()
 if ! $qtop_only; then
@@ -88,12 +86,12 @@ meter() { # tag cols rows cmd...
     local tag=$1 cols=$2 rows=$3
     shift 3
     echo "== $tag ${cols}x${rows} (${seconds}s)" >&2
-    python3 "$ttymeter" --cols "$cols" --rows "$rows" --seconds "$seconds" --warmup 3 \
-        --quit-key q --tag "$tag" -- "$@" >>"$results" || notes+=("$tag ${cols}x${rows}: ttymeter failed")
+    "$meter_bin" tty --cols "$cols" --rows "$rows" --seconds "$seconds" --warmup 3 \
+        --quit-key q --tag "$tag" -- "$@" >>"$results" || notes+=("$tag ${cols}x${rows}: the meter failed")
 }
 
 for org in $orgs; do
-    file=sim/orgs/$org.toml
+    file=crates/sim/orgs/$org.toml
     queues=$(sed -n 's/^queues = \([0-9]*\)/\1/p' "$file")
     port=$(free_port)
     $qtop sim --org "$file" --port "$port" >"$work/sim-$org.log" 2>&1 &

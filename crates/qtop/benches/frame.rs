@@ -113,9 +113,13 @@ fn run(n: usize, w: u16, h: u16, seconds: usize) -> Run {
     let viewport = Viewport::Fixed(Rect::new(0, 0, w, h));
     let mut term =
         Terminal::with_options(CrosstermBackend::new(Meter(written.clone())), TerminalOptions { viewport }).unwrap();
-    let mut prev = term.draw(|f| {
-        ui::draw(f, &app);
-    }).unwrap().buffer.clone();
+    let mut prev = term
+        .draw(|f| {
+            ui::draw(f, &app);
+        })
+        .unwrap()
+        .buffer
+        .clone();
     let first_frame = written.get();
     let mut minimum = 0;
     let mut repaint = 0;
@@ -124,9 +128,13 @@ fn run(n: usize, w: u16, h: u16, seconds: usize) -> Run {
         let at = common::t0() + SignedDuration::from_secs(s as i64);
         app.update(Event::Tick(at));
         app.update(common::observations(&ids, at, s));
-        let next = term.draw(|f| {
-        ui::draw(f, &app);
-    }).unwrap().buffer.clone();
+        let next = term
+            .draw(|f| {
+                ui::draw(f, &app);
+            })
+            .unwrap()
+            .buffer
+            .clone();
         minimum += minimum_bytes(&prev, &next);
         // A naive loop forgets the last frame, so every cell is sent again.
         repaint += minimum_bytes(&empty, &next);

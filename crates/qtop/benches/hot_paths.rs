@@ -7,7 +7,7 @@
 
 mod common;
 // The error answers the tests feed the app: the same bodies, one copy.
-#[path = "../tests/common/errors.rs"]
+#[path = "../tests/it/common/errors.rs"]
 #[allow(dead_code)]
 mod errors;
 
@@ -15,7 +15,6 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use qtop::diagnose::{ErrorFacts, Knowledge, diagnose};
 use genesys::auth::{AuthMethod, Grant, Session};
 use genesys::catalog::EndpointId;
 use genesys::client::{Client, ClientOptions};
@@ -23,12 +22,13 @@ use genesys::models::ObservationResponse;
 use genesys::queries;
 use genesys::regions;
 use genesys::secret::Secret;
-use sim::clock::ManualClock;
-use sim::org::{Org, Persona};
-use sim::{self, SimExtras, SimOptions};
+use qtop::diagnose::{ErrorFacts, Knowledge, diagnose};
 use qtop::ui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use sim::clock::ManualClock;
+use sim::org::{Org, Persona};
+use sim::{self, SimExtras, SimOptions};
 
 /// The real draw path the TUI takes (`ui::draw` into a ratatui `Terminal`), on a TestBackend so
 /// the terminal's speed is not in the number.

@@ -6,13 +6,13 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::diagnose::{self, Diagnosis, ErrorFacts, Knowledge};
+use crate::text::format::span;
 use genesys::auth::{self, Grant, Session, SessionKind};
 use genesys::catalog::EndpointId;
 use genesys::client::{ApiError, Auth, Request};
 use genesys::queries::{self, OBSERVATION_BATCH};
 use genesys::regions;
 use genesys::token;
-use crate::text::format::span;
 
 /// The calls behind the queue table (the token pane's own questions are optional).
 const TABLE_NEEDS: &[EndpointId] = &[

@@ -5,12 +5,12 @@ use clap::Parser;
 
 use std::io::{IsTerminal, Read};
 
-use qtop::cli::{Cli, Command, DoctorArgs, ExplainArgs, ExportArgs, GlobalArgs, SnapshotArgs};
-use qtop::config::{self, Config, Env};
 use genesys::auth::{AuthMethod, Grant, Session};
 use genesys::client::{Client, ClientOptions};
 use genesys::queries::{Selector, Shard};
 use genesys::regions::REGIONS;
+use qtop::cli::{Cli, Command, DoctorArgs, ExplainArgs, ExportArgs, GlobalArgs, SnapshotArgs};
+use qtop::config::{self, Config, Env};
 use qtop::{demo, doctor, explain, export, sim_cmd, tui};
 
 fn main() -> ExitCode {

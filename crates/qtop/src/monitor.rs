@@ -17,19 +17,19 @@ use tokio::sync::mpsc;
 use tokio::task::{Id, JoinSet};
 use tokio::time::{Instant, sleep_until};
 
-use genesys::backoff::Backoff;
-use genesys::budget::{self, BudgetUse, Priority};
 use crate::config::SourceMode;
 use crate::event::{Activity, Command, Event, LiveSource, MonitorEvent, PollPlan, QueueInfo};
+use crate::stream::{self, StreamTuning};
+use crate::supervise::Task;
 use genesys::aggregates::{self, TodayById};
 use genesys::auth::{self, Session};
+use genesys::backoff::Backoff;
+use genesys::budget::{self, BudgetUse, Priority};
 use genesys::catalog::EndpointId;
 use genesys::client::{ApiError, ResponseMeta};
 use genesys::models::Queue;
 use genesys::queries::{self, OBSERVATION_BATCH, QueueNumbersById, Selector};
 use genesys::token;
-use crate::stream::{self, StreamTuning};
-use crate::supervise::Task;
 
 /// How often the queue list is fetched again (new queues, renamed, moved divisions).
 pub const QUEUE_LIST_EVERY: Duration = Duration::from_secs(300);

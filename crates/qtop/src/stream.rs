@@ -26,10 +26,10 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
-use genesys::backoff::Backoff;
-use genesys::budget::Priority;
 use crate::event::{Activity, Event, LiveSource, MonitorEvent};
 use genesys::auth::Session;
+use genesys::backoff::Backoff;
+use genesys::budget::Priority;
 use genesys::client::{ApiError, ErrorKind};
 use genesys::models::ObservationResult;
 use genesys::notifications::{self as notif, MAX_CHANNELS, SocketMessage, TOPICS_PER_CHANNEL};

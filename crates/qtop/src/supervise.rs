@@ -11,8 +11,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use genesys::backoff::Backoff;
 use crate::event::{Event, MonitorEvent};
+use genesys::backoff::Backoff;
 
 /// The tasks qtop runs behind the screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

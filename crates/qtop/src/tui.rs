@@ -16,10 +16,10 @@ use crate::auth_tasks::{self, AuthCommands};
 use crate::config::Config;
 use crate::diagnose::Knowledge;
 use crate::event::{Command, Event};
-use genesys::auth::Session;
 use crate::monitor::Monitor;
 use crate::supervise::{Restart, Task, supervise, supervise_commanded};
 use crate::ui;
+use genesys::auth::Session;
 
 /// Restores the terminal when dropped, whatever way the loop ends.
 struct TerminalGuard;

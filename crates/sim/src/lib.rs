@@ -1,6 +1,9 @@
 //! The embedded simulated Genesys Cloud org: a real HTTP server on loopback that behaves
 //! like a region (OAuth, permissions, divisions, error bodies, rate limits) and runs a
 //! contact centre on a simulated clock. qtop reaches it only over HTTP at a base URL.
+//!
+//! Any program that talks to Genesys Cloud can use it as a test double: see the README
+//! (its example runs as a doctest) and `docs/genesys-api.md` for the facts it follows.
 
 pub mod admin;
 pub mod aggregates;
@@ -112,3 +115,8 @@ pub fn check_script(script: &admin::FaultScript, org: &org::Org) -> Result<(), S
 pub fn loopback() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 0))
 }
+
+/// The README's example, compiled and run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -560,7 +560,7 @@ impl Sent {
             group["mediaType"] = json!(m);
         }
         let mut metrics = metrics;
-        if self.messages % 2 == 0 {
+        if self.messages.is_multiple_of(2) {
             for m in &mut metrics {
                 if let Some(stats) = m.get_mut("stats").and_then(Value::as_object_mut) {
                     for v in stats.values_mut() {

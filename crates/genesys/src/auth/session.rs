@@ -12,8 +12,8 @@ use super::grant::{Grant, SessionKind, Token, TokenSource};
 use super::method::{AuthMethod, PkceMode, PkceSettings, ProvidedToken};
 use super::status::{AuthPhase, AuthStatus, SignInPrompt};
 use super::token_endpoint::{client_credentials, exchange_code, refresh_token};
-use crate::budget::{Budget, Priority};
 use crate::browser::{Opener, SystemBrowser};
+use crate::budget::{Budget, Priority};
 use crate::catalog::EndpointId;
 use crate::client::{ApiError, Auth, Client, ErrorKind, Request, RequestLine, Response, ResponseMeta};
 use crate::loopback::{self, Verdict};
@@ -885,10 +885,8 @@ mod tests {
 
     #[test]
     fn the_margin_is_at_most_a_third_of_the_lifetime() {
-        let client = Client::new(
-            crate::regions::find("us-east-1").unwrap().hosts(),
-            crate::client::ClientOptions::default(),
-        );
+        let client =
+            Client::new(crate::regions::find("us-east-1").unwrap().hosts(), crate::client::ClientOptions::default());
         let s = Session::new(client, AuthMethod::ClientCredentials { client_id: "c".into(), secret: Secret::new("s") });
         assert_eq!(s.margin_for(&token(90)), Duration::from_secs(30));
         assert_eq!(s.margin_for(&token(86_400)), Duration::from_secs(60));
@@ -896,10 +894,8 @@ mod tests {
 
     #[test]
     fn a_public_session_asks_five_minutes_before_its_end_or_a_fifth_of_a_short_lifetime() {
-        let client = Client::new(
-            crate::regions::find("us-east-1").unwrap().hosts(),
-            crate::client::ClientOptions::default(),
-        );
+        let client =
+            Client::new(crate::regions::find("us-east-1").unwrap().hosts(), crate::client::ClientOptions::default());
         let settings =
             PkceSettings { client_id: "c".into(), redirect_port: 0, mode: PkceMode::Paste, cache: None, secret: None };
         let public = Session::new(client.clone(), AuthMethod::Pkce(settings.clone()));

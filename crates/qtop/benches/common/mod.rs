@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use genesys::auth::Grant;
+use genesys::queries::QueueNumbers;
 use jiff::Timestamp;
 use qtop::app::App;
 use qtop::event::{Event, MonitorEvent, QueueInfo};
-use genesys::auth::Grant;
-use genesys::queries::QueueNumbers;
 
 pub const T0: &str = "2026-11-25T10:30:00Z";
 
@@ -41,7 +41,7 @@ pub fn observations(ids: &[String], at: Timestamp, second: usize) -> Event {
         .iter()
         .enumerate()
         .map(|(i, id)| {
-            let busy = (i + second) % 7 == 0;
+            let busy = (i + second).is_multiple_of(7);
             let numbers = QueueNumbers {
                 waiting: Some(if busy { 3 } else { 0 }),
                 longest_waiting_ms: busy.then_some(40_000),

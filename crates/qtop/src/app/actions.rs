@@ -185,12 +185,12 @@ mod tests {
     use super::*;
     use crate::app::{Level, UiSettings, ViewDef};
     use crate::event::{Activity, Event, MonitorEvent, QueueInfo};
+    use crate::keys::Key;
+    use crate::text::columns::{ColumnId, column};
     use genesys::auth::Grant;
     use genesys::catalog::EndpointId;
     use genesys::client::{ApiError, ErrorKind, Request};
     use genesys::queries::{Member, QueueNumbers, Selector};
-    use crate::keys::Key;
-    use crate::text::columns::{ColumnId, column};
 
     const T0: &str = "2026-11-25T10:00:00Z";
 

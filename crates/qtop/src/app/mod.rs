@@ -6,14 +6,14 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 
-use genesys::budget::BudgetUse;
 use crate::diagnose::{Cause, Diagnosis, Knowledge};
 use crate::event::{Activity, Command, Event, MonitorEvent, PollPlan, QueueInfo};
+use crate::keys::{Component, Keymap};
 use genesys::aggregates::TodayNumbers;
 use genesys::auth::{AuthPhase, AuthStatus, Grant};
+use genesys::budget::BudgetUse;
 use genesys::client::RateHeaders;
 use genesys::queries::QueueNumbers;
-use crate::keys::{Component, Keymap};
 
 mod actions;
 mod errors;

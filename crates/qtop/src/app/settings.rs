@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use super::thresholds::Thresholds;
-use genesys::queries::Selector;
+use crate::config::Palette;
 use crate::keys::{DEFAULT_WALL_QUIT, Key};
 use crate::text::columns::{self, COLUMNS, ColumnId};
-use crate::config::Palette;
+use genesys::queries::Selector;
 
 /// Sort order of the queue table. `column: None` sorts by queue name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use genesys::queries::Selector;
 use crate::text::columns::{self, ColumnId, Unit};
+use genesys::queries::Selector;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub enum Level {

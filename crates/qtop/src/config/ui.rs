@@ -8,10 +8,10 @@ use serde::Deserialize;
 use super::{ConfigError, FileConfig};
 use crate::app::{BigDigits, MAX_VIEWS, Sort, Thresholds, UiSettings, ViewDef, WallSettings};
 use crate::cli::GlobalArgs;
-use genesys::queries::Selector;
+use crate::config::Palette;
 use crate::keys::Key;
 use crate::text::columns::{self, COLUMNS};
-use crate::config::Palette;
+use genesys::queries::Selector;
 
 /// Pages turning faster than this cannot be read from across a room.
 pub const MIN_PAGE_INTERVAL: Duration = Duration::from_secs(2);

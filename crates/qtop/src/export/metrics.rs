@@ -16,9 +16,9 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::{Registry, Unit};
 
 use crate::app::{App, Health};
-use genesys::budget::BudgetUse;
 use crate::event::{Activity, LiveSource};
 use genesys::auth::AuthPhase;
+use genesys::budget::BudgetUse;
 use genesys::catalog::{self, EndpointId};
 use genesys::client::Outcome;
 

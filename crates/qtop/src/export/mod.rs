@@ -21,10 +21,10 @@ use crate::app::App;
 use crate::auth_tasks;
 use crate::config::{Config, SourceMode};
 use crate::event::{Command, Event, MonitorEvent};
-use genesys::auth::Session;
-use genesys::queries::{Selector, Shard};
 use crate::monitor::{Monitor, Tuning};
 use crate::supervise::{Restart, Task, supervise, supervise_commanded};
+use genesys::auth::Session;
+use genesys::queries::{Selector, Shard};
 use metrics::{Ages, Inputs, Refusals};
 
 /// What the exporter's monitor watches and how often.

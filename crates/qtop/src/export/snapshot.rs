@@ -10,14 +10,14 @@ use std::time::Duration;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use genesys::budget::Priority;
 use crate::diagnose::{self, Diagnosis, ErrorFacts, Knowledge};
-use genesys::aggregates::{self, TodayById};
-use genesys::auth::Session;
-use genesys::client::ApiError;
-use genesys::queries::{self, OBSERVATION_BATCH, QueueNumbersById, Selector};
 use crate::monitor::queue_info;
 use crate::text::format;
+use genesys::aggregates::{self, TodayById};
+use genesys::auth::Session;
+use genesys::budget::Priority;
+use genesys::client::ApiError;
+use genesys::queries::{self, OBSERVATION_BATCH, QueueNumbersById, Selector};
 
 /// Bumped when a field changes meaning or is removed (never for an added field).
 pub const VERSION: u32 = 1;

@@ -88,8 +88,8 @@ fn target_text(row: &QueueRow) -> Option<String> {
     let pct = (sl_target(row)? * 100.0).round() as i64;
     // Short enough for the column: 20s, 90s, 2m, 4h.
     let threshold = |s: u64| match s {
-        _ if s >= 3600 && s % 3600 == 0 => format!("{}h", s / 3600),
-        _ if s >= 120 && s % 60 == 0 => format!("{}m", s / 60),
+        _ if s >= 3600 && s.is_multiple_of(3600) => format!("{}h", s / 3600),
+        _ if s >= 120 && s.is_multiple_of(60) => format!("{}m", s / 60),
         0..1000 => format!("{s}s"),
         _ => format!("{}m", s / 60),
     };

@@ -3,10 +3,10 @@
 
 use ratatui::text::{Line, Span};
 
-use crate::text::columns::column;
 use super::theme::Theme;
 use crate::app::App;
 use crate::keys::Binding;
+use crate::text::columns::column;
 
 pub fn line(app: &App, theme: &Theme, width: u16) -> Line<'static> {
     if app.ui.filter.editing {

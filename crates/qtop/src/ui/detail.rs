@@ -9,10 +9,10 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
-use crate::text::columns::column;
-use crate::text::format::{clock, fit, span};
 use super::theme::Theme;
 use crate::app::{App, MEMBERS_REFRESH, Members, QueueDetail};
+use crate::text::columns::column;
+use crate::text::format::{clock, fit, span};
 use genesys::queries::Member;
 
 /// Display order and words for the routing statuses (the API's spelling first).

@@ -6,10 +6,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use crate::text::format::wrap;
 use super::theme::Theme;
 use crate::app::{App, ErrorEntry};
 use crate::diagnose::permission_rule;
+use crate::text::format::wrap;
 
 const LABEL: usize = 10;
 

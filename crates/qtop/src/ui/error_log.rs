@@ -7,9 +7,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use crate::text::format::fit;
 use super::theme::Theme;
 use crate::app::{App, ErrorEntry, Severity};
+use crate::text::format::fit;
 
 /// `POST analytics/queues/observations/query`: the request without the `/api/v2/` noise.
 pub fn short_request(e: &ErrorEntry) -> String {

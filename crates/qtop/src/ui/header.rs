@@ -4,10 +4,10 @@
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
-use crate::text::format::{fit, span};
 use super::theme::Theme;
 use crate::app::{App, Health};
 use crate::event::LiveSource;
+use crate::text::format::{fit, span};
 use genesys::auth::AuthPhase;
 
 struct Part {

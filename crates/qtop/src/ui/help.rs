@@ -8,10 +8,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use crate::text::columns::{COLUMNS, Unit};
 use super::theme::Theme;
 use crate::app::{App, Level};
 use crate::keys::Component;
+use crate::text::columns::{COLUMNS, Unit};
 
 const KEY_WIDTH: usize = 14;
 

@@ -23,7 +23,12 @@ use theme::Theme;
 
 /// A number as every view shows it: its text on the data's clock (frozen or live) or the
 /// unknown mark, and its threshold level (the caller adds the marker and style).
-pub(crate) fn value_text(app: &App, row: &QueueRow, c: &crate::text::columns::Column, theme: &Theme) -> (String, Level) {
+pub(crate) fn value_text(
+    app: &App,
+    row: &QueueRow,
+    c: &crate::text::columns::Column,
+    theme: &Theme,
+) -> (String, Level) {
     let text = (c.text)(row, app.data_now()).unwrap_or_else(|| theme.unknown().to_string());
     (text, app.level(row, c))
 }

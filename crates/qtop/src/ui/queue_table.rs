@@ -7,10 +7,10 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use crate::text::columns::{Column, ColumnId, column};
-use crate::text::format::{fit, span};
 use super::theme::Theme;
 use crate::app::{App, Pane, QueueRow, Sort};
+use crate::text::columns::{Column, ColumnId, column};
+use crate::text::format::{fit, span};
 use genesys::auth::AuthPhase;
 
 /// The name column never gets narrower than this; columns go first.

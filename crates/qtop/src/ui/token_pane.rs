@@ -11,9 +11,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table};
 
-use crate::text::format::{fit, span, wrap};
 use super::theme::Theme;
 use crate::app::App;
+use crate::text::format::{fit, span, wrap};
 use genesys::auth::{AuthPhase, Grant, SessionKind, SignInPrompt, TokenFacts, TokenSource};
 use genesys::pkce::masked;
 use genesys::token::{Check, Principal, TokenReport};

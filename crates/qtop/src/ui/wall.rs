@@ -9,11 +9,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 
 use super::bigdigits;
-use crate::text::columns::{Column, ColumnId, Unit, column};
-use crate::text::format::fit;
 use super::header;
 use super::theme::Theme;
 use crate::app::{App, BigDigits, Health, Level, QueueRow};
+use crate::text::columns::{Column, ColumnId, Unit, column};
+use crate::text::format::fit;
 
 /// Card: top border with the name, digits, labels, bottom border.
 const CARD_HEIGHT: u16 = bigdigits::HEIGHT + 3;

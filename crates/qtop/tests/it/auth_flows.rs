@@ -12,8 +12,6 @@ use std::time::Duration;
 
 use common::watch::{self, Watch};
 use common::{TestSim, start_sim, start_sim_with};
-use qtop::app::Health;
-use qtop::demo::PersonaBrowser;
 use genesys::auth::{
     AuthMethod, AuthPhase, AuthStatus, Grant, PkceMode, PkceSettings, ProvidedToken, Session, SessionKind,
     SignInPrompt, Token, TokenSource, client_credentials, exchange_code, refresh_token,
@@ -24,9 +22,11 @@ use genesys::pkce::{Attempt, loopback_redirect};
 use genesys::queries;
 use genesys::secret::Secret;
 use genesys::token_cache::TokenCache;
+use qtop::app::Health;
+use qtop::demo::PersonaBrowser;
+use reqwest::Url;
 use sim::authz::Subject;
 use sim::org::{Org, Persona};
-use reqwest::Url;
 
 struct User {
     email: String,

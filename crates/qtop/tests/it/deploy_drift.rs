@@ -6,20 +6,21 @@ use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use jiff::Timestamp;
-use qtop::app::App;
-use genesys::budget::BudgetUse;
-use qtop::diagnose::Cause;
-use qtop::event::{Activity, Event, LiveSource, MonitorEvent, QueueInfo};
-use qtop::export::metrics::{self, Ages, EXPORTED, Inputs};
 use genesys::aggregates::TodayNumbers;
 use genesys::auth::{AuthPhase, AuthStatus, Grant, TokenFacts};
+use genesys::budget::BudgetUse;
 use genesys::catalog::EndpointId;
 use genesys::client::Outcome;
 use genesys::queries::QueueNumbers;
+use jiff::Timestamp;
+use qtop::app::App;
+use qtop::diagnose::Cause;
+use qtop::event::{Activity, Event, LiveSource, MonitorEvent, QueueInfo};
+use qtop::export::metrics::{self, Ages, EXPORTED, Inputs};
 
 fn root(path: &str) -> String {
-    std::fs::read_to_string(format!("{}/../../{path}", env!("CARGO_MANIFEST_DIR"))).unwrap_or_else(|e| panic!("{path}: {e}"))
+    std::fs::read_to_string(format!("{}/../../{path}", env!("CARGO_MANIFEST_DIR")))
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 /// Every `qtop_…` identifier in a PromQL expression.

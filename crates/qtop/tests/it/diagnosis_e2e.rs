@@ -6,13 +6,13 @@ use crate::common;
 use std::time::Duration;
 
 use common::start_sim;
+use genesys::auth::Grant;
+use genesys::regions;
 use qtop::app::App;
 use qtop::config::Config;
 use qtop::diagnose::Cause;
 use qtop::doctor::{self, Status};
 use qtop::event::Command;
-use genesys::auth::Grant;
-use genesys::regions;
 use qtop::monitor::Monitor;
 use tokio::sync::mpsc;
 
@@ -133,10 +133,7 @@ async fn doctor_reports_a_wrong_secret_as_a_refused_sign_in() {
     let (id, _) = t.persona_client("wallboard");
     let session = std::sync::Arc::new(genesys::auth::Session::new(
         t.client(),
-        genesys::auth::AuthMethod::ClientCredentials {
-            client_id: id,
-            secret: genesys::secret::Secret::new("nope"),
-        },
+        genesys::auth::AuthMethod::ClientCredentials { client_id: id, secret: genesys::secret::Secret::new("nope") },
     ));
     let report = doctor::run(&config_for(&t, &session), &session).await;
     assert_eq!(report.exit_code(), 1);

@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use common::{TestSim, start_sim, start_sim_with_faults};
-use qtop::config::SourceMode;
-use qtop::export::{self, Settings};
 use genesys::aggregates;
 use genesys::queries;
+use qtop::config::SourceMode;
+use qtop::export::{self, Settings};
 use serde_json::json;
 
 fn settings(t: &TestSim) -> Settings {

@@ -10,17 +10,17 @@ use std::time::Duration;
 
 use common::watch::{self, Watch};
 use common::{TestSim, start_sim_extras};
+use genesys::auth::{AuthMethod, Session};
+use genesys::client::{Client, ClientOptions};
+use genesys::regions;
 use jiff::Timestamp;
 use qtop::app::{App, Health, Severity};
 use qtop::diagnose::Cause;
 use qtop::event::{Activity, LiveSource};
-use genesys::auth::{AuthMethod, Session};
-use genesys::client::{Client, ClientOptions};
-use genesys::regions;
+use serde_json::{Value, json};
 use sim::SimExtras;
 use sim::faults::FaultKind;
 use sim::org::Org;
-use serde_json::{Value, json};
 
 const REFRESH: Duration = Duration::from_millis(200);
 /// Generous liveness bound: recovery is by backoff timers of at most a second here.
@@ -193,11 +193,7 @@ async fn dropped_notification_sockets_stay_down_for_the_fault_then_stream_again(
     let session = t.session("wallboard");
     let observations = || {
         let stats = session.client().stats().snapshot();
-        stats
-            .iter()
-            .filter(|(e, ..)| *e == genesys::catalog::EndpointId::QueueObservations)
-            .map(|s| s.2)
-            .sum::<u64>()
+        stats.iter().filter(|(e, ..)| *e == genesys::catalog::EndpointId::QueueObservations).map(|s| s.2).sum::<u64>()
     };
     let mut w = Watch::start_source(
         session.clone(),

@@ -3,14 +3,14 @@
 
 use std::sync::{Arc, Mutex};
 
-use proptest::prelude::*;
-use qtop::diagnose::{self, ErrorFacts, Knowledge};
-use qtop::explain;
 use genesys::catalog::EndpointId;
 use genesys::client::{Auth, Client, ClientOptions, Request};
 use genesys::models::{ObservationResponse, QueueEntityListing, TokenResponse};
 use genesys::regions;
 use genesys::secret::Secret;
+use proptest::prelude::*;
+use qtop::diagnose::{self, ErrorFacts, Knowledge};
+use qtop::explain;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A server that answers every request with whatever bytes the test put in `reply`.

@@ -116,7 +116,10 @@ fn the_client_crate_knows_no_terminal_no_command_line_and_no_app() {
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
         bad.extend(offenders(&rel(f, &src), &text, |l| {
-            starts_path(l, "qtop") || l.contains("extern crate qtop") || starts_path(l, "ratatui") || starts_path(l, "clap")
+            starts_path(l, "qtop")
+                || l.contains("extern crate qtop")
+                || starts_path(l, "ratatui")
+                || starts_path(l, "clap")
         }));
     }
     assert!(bad.is_empty(), "crates/genesys names the app or the terminal:\n{}", bad.join("\n"));
@@ -142,8 +145,7 @@ fn only_the_demo_path_imports_the_simulator() {
     assert!(demo_uses > 0, "the demo path was found and does use the simulator");
     assert!(bad.is_empty(), "the simulator is imported outside demo.rs and sim_cmd.rs:\n{}", bad.join("\n"));
 
-    let manifest: toml::Table =
-        std::fs::read_to_string(crates_dir().join("qtop/Cargo.toml")).unwrap().parse().unwrap();
+    let manifest: toml::Table = std::fs::read_to_string(crates_dir().join("qtop/Cargo.toml")).unwrap().parse().unwrap();
     let sim = &manifest["dependencies"]["sim"];
     assert_eq!(sim.get("optional").and_then(|o| o.as_bool()), Some(true), "sim is an optional dependency");
     let demo = manifest["features"]["demo"].as_array().unwrap();

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use common::watch::{self, Watch};
 use common::{TestSim, start_sim_extras};
-use qtop::app::Health;
 use genesys::auth::{AuthMethod, PkceMode, PkceSettings, Session};
+use qtop::app::Health;
 use sim::SimExtras;
 use sim::org::{Org, Persona};
 

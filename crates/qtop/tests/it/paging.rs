@@ -54,7 +54,10 @@ fn rows_shown(screen: &str) -> usize {
     screen
         .lines()
         .filter(|l| {
-            l.trim_start_matches('"').trim_start().strip_prefix("Queue ").is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+            l.trim_start_matches('"')
+                .trim_start()
+                .strip_prefix("Queue ")
+                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
         })
         .count()
 }
@@ -63,11 +66,7 @@ fn rows_shown(screen: &str) -> usize {
 fn page_down_moves_by_the_rows_shown_with_the_error_log_open() {
     let mut app = watching(60);
     let at = app.now + SignedDuration::from_secs(1);
-    app.update(Event::Monitor(MonitorEvent::Failed {
-        activity: Activity::Totals,
-        error: Box::new(forbidden()),
-        at,
-    }));
+    app.update(Event::Monitor(MonitorEvent::Failed { activity: Activity::Totals, error: Box::new(forbidden()), at }));
     assert!(app.ui.show_error_log, "the first error opens the log");
     let screen = frame(&mut app, 80, 24);
     let shown = rows_shown(&screen);

@@ -9,15 +9,15 @@ use std::time::Duration;
 
 use common::errors::{forbidden, too_many, unavailable};
 use common::fixtures;
-use jiff::{SignedDuration, Timestamp};
-use qtop::app::{App, UiSettings, Wall};
-use genesys::budget::BudgetUse;
-use qtop::event::{Activity, Event, LiveSource, MonitorEvent, PollPlan};
 use genesys::auth::{AuthPhase, AuthStatus, Grant, TokenFacts};
+use genesys::budget::BudgetUse;
 use genesys::catalog::EndpointId;
 use genesys::client::{ApiError, ErrorKind, Request};
 use genesys::models::OAuthErrorBody;
 use genesys::queries::QueueNumbers;
+use jiff::{SignedDuration, Timestamp};
+use qtop::app::{App, UiSettings, Wall};
+use qtop::event::{Activity, Event, LiveSource, MonitorEvent, PollPlan};
 use qtop::ui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -133,7 +133,8 @@ fn render(app: &App, w: u16, h: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| {
         ui::draw(f, &app);
-    }).unwrap();
+    })
+    .unwrap();
     term.backend().to_string()
 }
 

@@ -21,18 +21,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::watch::Watch;
+use genesys::queries;
 use jiff::Timestamp;
 use qtop::app::{App, Health};
 use qtop::config::SourceMode;
-use genesys::queries;
 use qtop::monitor::Tuning;
-use sim::clock::{ManualClock, today_at};
-use sim::org::Org;
-use sim::{self, SimExtras, SimHandle, SimOptions};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
+use sim::clock::{ManualClock, today_at};
+use sim::org::Org;
+use sim::{self, SimExtras, SimHandle, SimOptions};
 
 const LARGE: &str = include_str!("../../../sim/orgs/large.toml");
 const QUEUES: usize = 240;

@@ -10,12 +10,12 @@ use std::time::Duration;
 
 use common::watch::{self, Watch};
 use common::{TestSim, start_sim_with_faults};
-use qtop::app::{App, Health};
-use qtop::diagnose::Cause;
 use genesys::auth::{AuthMethod, Session};
 use genesys::client::{Client, ClientOptions};
 use genesys::regions;
 use genesys::secret::Secret;
+use qtop::app::{App, Health};
+use qtop::diagnose::Cause;
 use qtop::ui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -30,7 +30,8 @@ fn header(app: &App, width: u16) -> String {
     app.update(qtop::event::Event::Resize(width, 24));
     term.draw(|f| {
         ui::draw(f, &app);
-    }).unwrap();
+    })
+    .unwrap();
     term.backend().to_string().lines().next().unwrap_or_default().to_string()
 }
 

@@ -9,9 +9,9 @@ use std::time::Duration;
 use common::start_sim_extras;
 use common::watch::{self, Watch};
 use qtop::app::{ERROR_LOG_CAP, Health};
+use serde_json::json;
 use sim::SimExtras;
 use sim::org::Org;
-use serde_json::json;
 
 fn alive() -> usize {
     tokio::runtime::Handle::current().metrics().num_alive_tasks()

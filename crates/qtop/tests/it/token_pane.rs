@@ -8,11 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{TestSim, start_sim, start_sim_with};
-use jiff::{SignedDuration, Timestamp};
-use qtop::app::App;
-use qtop::auth_tasks::{self, AuthCommands};
-use qtop::demo::PersonaBrowser;
-use qtop::event::{Command, Event, MonitorEvent, QueueInfo};
 use genesys::auth::{
     AuthMethod, AuthPhase, AuthStatus, Grant, PkceMode, PkceSettings, ProvidedToken, RenewalState, Session,
     SessionKind, SignInPrompt, TokenFacts, TokenSource, client_credentials,
@@ -22,20 +17,26 @@ use genesys::catalog::{self, EndpointId};
 use genesys::secret::Secret;
 use genesys::token::{Check, TokenReport, inspect, needs};
 use genesys::token_cache::TokenCache;
+use jiff::{SignedDuration, Timestamp};
+use qtop::app::App;
+use qtop::auth_tasks::{self, AuthCommands};
+use qtop::demo::PersonaBrowser;
+use qtop::event::{Command, Event, MonitorEvent, QueueInfo};
 use qtop::monitor::Monitor;
-use sim::authz::{DivScope, Lookup};
-use sim::org::{Org, Persona};
 use qtop::ui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use sim::authz::{DivScope, Lookup};
+use sim::org::{Org, Persona};
 use tokio::sync::mpsc;
 
 fn render(app: &App, w: u16, h: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| {
         ui::draw(f, app);
-    }).unwrap();
+    })
+    .unwrap();
     term.backend().to_string()
 }
 

@@ -6,13 +6,13 @@ use crate::common;
 use std::time::Duration;
 
 use common::{T0, start_sim};
-use jiff::Timestamp;
-use qtop::event::{Event, MonitorEvent};
 use genesys::aggregates::{self, TodayNumbers};
 use genesys::queries;
+use jiff::Timestamp;
+use qtop::event::{Event, MonitorEvent};
 use qtop::monitor::Monitor;
-use sim::engine::Bucket;
 use serde_json::{Value, json};
+use sim::engine::Bucket;
 use tokio::sync::mpsc;
 
 /// The engine's totals for one queue from the org's midnight to its "now".

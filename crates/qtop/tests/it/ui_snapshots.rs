@@ -7,14 +7,14 @@ use std::time::Duration;
 
 use common::errors::forbidden;
 use common::fixtures::{self, NAMES};
-use jiff::Timestamp;
-use qtop::app::App;
-use qtop::event::{Activity, Event, MonitorEvent, QueueInfo};
 use genesys::aggregates::TodayNumbers;
 use genesys::auth::{AuthPhase, AuthStatus, Grant, TokenFacts};
 use genesys::catalog::EndpointId;
 use genesys::client::{ApiError, ErrorKind, RateHeaders, Request};
 use genesys::models::ErrorBody;
+use jiff::Timestamp;
+use qtop::app::App;
+use qtop::event::{Activity, Event, MonitorEvent, QueueInfo};
 use qtop::ui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -94,7 +94,8 @@ fn render(app: &App, w: u16, h: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| {
         ui::draw(f, app);
-    }).unwrap();
+    })
+    .unwrap();
     term.backend().to_string()
 }
 

@@ -10,16 +10,16 @@ use std::time::Duration;
 
 use common::errors::forbidden;
 use common::fixtures::{self, NAMES};
-use jiff::{SignedDuration, Timestamp};
-use qtop::app::{App, Sort, UiSettings, ViewDef};
-use qtop::event::{Activity, Event, MonitorEvent, QueueInfo};
 use genesys::auth::{AuthPhase, AuthStatus, Grant, TokenFacts};
 use genesys::catalog::EndpointId;
 use genesys::client::{RateHeaders, Request};
 use genesys::queries::{Member, Selector};
+use jiff::{SignedDuration, Timestamp};
+use qtop::app::{App, Sort, UiSettings, ViewDef};
+use qtop::event::{Activity, Event, MonitorEvent, QueueInfo};
 use qtop::keys::{Component, Key, Keymap};
-use qtop::ui;
 use qtop::text::columns::ColumnId;
+use qtop::ui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -207,7 +207,8 @@ fn terminal(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| {
         ui::draw(f, app);
-    }).unwrap();
+    })
+    .unwrap();
     term
 }
 

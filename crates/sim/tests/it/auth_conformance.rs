@@ -11,9 +11,9 @@ use std::collections::BTreeSet;
 use common::{TestSim, start_sim};
 use genesys::models::{AuthzSubject, DivisionListing, OAuthClientInfo, TokenInfo, UserMe};
 use genesys::pkce::{Attempt, loopback_redirect};
-use sim::org::Persona;
 use reqwest::Url;
 use serde_json::Value;
+use sim::org::Persona;
 
 const TOKEN_INFO: &[&str] =
     &["organization", "homeOrganization", "authorizedScope", "clonedUser", "dateTokenIdles", "OAuthClient"];

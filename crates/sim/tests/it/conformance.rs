@@ -430,7 +430,8 @@ fn documented_aggregate_and_notification_examples_parse() {
     assert_eq!((t.offered, t.sl_ratio(), t.sl_target), (2, Some(0.0), Some(0.5)));
     let SocketMessage::Observation(r) = parse_message(&ev.to_string()) else { panic!("not an observation") };
     assert_eq!(GroupObs::read(&r), GroupObs::default(), "no live metric in the interval message");
-    let e: ErrorBody = serde_json::from_str(include_str!("../fixtures/error-403-missing-any-permissions.json")).unwrap();
+    let e: ErrorBody =
+        serde_json::from_str(include_str!("../fixtures/error-403-missing-any-permissions.json")).unwrap();
     assert_eq!(e.code.as_deref(), Some("missing.any.permissions"));
     let o: OAuthErrorBody = serde_json::from_str(include_str!("../fixtures/oauth-unauthorized-client.json")).unwrap();
     assert_eq!(o.error, "unauthorized_client");

@@ -11,10 +11,10 @@ use genesys::catalog::EndpointId;
 use genesys::client::{Auth, ErrorKind, Request};
 use genesys::queries;
 use genesys::secret::Secret;
+use serde_json::{Value, json};
 use sim::SimExtras;
 use sim::admin::FaultScript;
 use sim::org::Org;
-use serde_json::{Value, json};
 
 async fn fault_on(t: &common::TestSim, body: Value) -> Value {
     let resp = common::http().post(t.url("/sim/faults")).json(&body).send().await.unwrap();
@@ -35,10 +35,7 @@ fn ids(t: &common::TestSim) -> Vec<String> {
     t.org.queues.iter().map(|q| q.id.clone()).collect()
 }
 
-async fn queues_request(
-    t: &common::TestSim,
-    token: &Secret,
-) -> Result<serde_json::Value, genesys::client::ApiError> {
+async fn queues_request(t: &common::TestSim, token: &Secret) -> Result<serde_json::Value, genesys::client::ApiError> {
     let req = Request::new(EndpointId::RoutingQueues).query("pageSize", 100);
     t.client().send::<Value>(&req, Auth::Bearer(token)).await.map(|r| r.body)
 }

@@ -12,9 +12,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use jiff::Timestamp;
 use genesys::aggregates;
 use genesys::queries;
+use jiff::Timestamp;
 use sim::SimExtras;
 use sim::engine::Engine;
 use sim::org::Org;

@@ -1,7 +1,7 @@
 //! The demo org's queue names and made-up live numbers, for screens built without the sim.
 
-use qtop::event::QueueInfo;
 use genesys::queries::QueueNumbers;
+use qtop::event::QueueInfo;
 
 /// The demo org's queues, in the order the API lists them.
 pub const NAMES: &[&str] = &[
@@ -24,7 +24,7 @@ pub const NAMES: &[&str] = &[
 pub fn numbers(i: u32, waiting_step: u32) -> QueueNumbers {
     QueueNumbers {
         waiting: Some(i % 4 * waiting_step),
-        longest_waiting_ms: Some(if i % 4 == 0 { 0 } else { (i as u64 * 37_000) % 400_000 }),
+        longest_waiting_ms: Some(if i.is_multiple_of(4) { 0 } else { (i as u64 * 37_000) % 400_000 }),
         interacting: Some(i % 7 + 1),
         alerting: Some(i % 2),
         on_queue: Some(i % 9 + 4),

@@ -36,10 +36,10 @@ pub mod watch {
     use std::sync::Arc;
     use std::time::Duration;
 
+    use genesys::auth::Session;
     use jiff::Timestamp;
     use qtop::app::App;
     use qtop::event::{Command, Event, MonitorEvent};
-    use genesys::auth::Session;
     use qtop::monitor::{Monitor, Tuning};
     use tokio::sync::mpsc;
     use tokio::task::JoinHandle;
