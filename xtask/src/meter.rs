@@ -76,7 +76,14 @@ pub fn run(o: &Options) -> Result<String, String> {
     let pair = pty
         .openpty(PtySize { rows: o.rows, cols: o.cols, pixel_width: 0, pixel_height: 0 })
         .map_err(|e| format!("cannot open a pty: {e}"))?;
-    let mut cmd = CommandBuilder::new(&o.cmd[0]);
+    // portable-pty looks a bare name up in PATH but not a relative path: make that absolute.
+    let program = std::path::Path::new(&o.cmd[0]);
+    let program = if o.cmd[0].contains('/') && program.is_relative() {
+        std::env::current_dir().map_err(|e| e.to_string())?.join(program)
+    } else {
+        program.to_path_buf()
+    };
+    let mut cmd = CommandBuilder::new(program);
     cmd.args(&o.cmd[1..]);
     if let Ok(dir) = std::env::current_dir() {
         cmd.cwd(dir);
