@@ -2,7 +2,7 @@
 //! it requires, and how it filters. One table, read by the client (which can only call what
 //! is listed here), the diagnosis, the token pane, `doctor` and the simulator.
 //!
-//! Facts come from `shared/genesys-api.md` (official SDK docs, developer centre). Where the
+//! Facts come from `docs/genesys-api.md` (official SDK docs, developer centre). Where the
 //! source says UNCONFIRMED the entry says so in `note`, and the diagnosis words its answer
 //! accordingly.
 

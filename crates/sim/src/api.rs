@@ -1,5 +1,5 @@
 //! API host endpoints. Request validation and response shapes follow the official API
-//! (see `shared/genesys-api.md`); bodies carry no keys the real models do not have.
+//! (see `docs/genesys-api.md`); bodies carry no keys the real models do not have.
 
 use std::collections::HashMap;
 use std::sync::Arc;

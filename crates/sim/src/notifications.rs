@@ -1,7 +1,7 @@
 //! The Notifications API: channels, their topic subscriptions, and the WebSocket at a
 //! channel's `connectUri` that carries heartbeats and queue-observation events.
 //!
-//! Shapes follow `shared/genesys-api.md` ("Notifications"): a channel is `{id, connectUri,
+//! Shapes follow `docs/genesys-api.md` ("Notifications"): a channel is `{id, connectUri,
 //! expires}`; a subscription list is `{"entities":[ChannelTopic]}`; an event is
 //! `{topicName, version:"2", eventBody:{group, data:[{interval, metrics}]}}`, sent as a real
 //! org sends it: per queue and media group, an instantaneous message with only the o-metrics

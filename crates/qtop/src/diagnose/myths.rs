@@ -1,5 +1,5 @@
 //! Folklore about the real-time queue API that forum threads repeat, and the truth
-//! (shared/genesys-api.md, "What the forums get wrong").
+//! (docs/genesys-api.md, "What the forums get wrong").
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Myth {

@@ -1,5 +1,5 @@
 //! The simulator's requests and responses against the documented shapes
-//! (`shared/genesys-api.md`): field names, nesting, enum strings, paging envelopes, errors.
+//! (`docs/genesys-api.md`): field names, nesting, enum strings, paging envelopes, errors.
 
 use crate::common;
 

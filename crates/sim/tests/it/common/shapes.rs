@@ -1,4 +1,4 @@
-//! Field sets of the API models (official SDK models, shared/genesys-api.md) that more than
+//! Field sets of the API models (official SDK models, docs/genesys-api.md) that more than
 //! one conformance suite checks, and the check itself.
 
 use serde_json::Value;
