@@ -11,8 +11,8 @@
 //!   server's `inin-ratelimit-*` headers and `Retry-After` are read on every answer.
 //! - [`budget`] and [`backoff`]: the rate budget a session's calls share (so a monitor stays
 //!   under the per-token limit with room for sign-in), and the jittered backoff for retries.
-//! - [`auth`]: a [`auth::Session`] owns the token: client credentials, the authorization-code
-//!   + PKCE flow ([`pkce`], [`loopback`], [`browser`]), a cached or refreshed user token
+//! - [`auth`]: a [`auth::Session`] owns the token: client credentials, the authorization code
+//!   with PKCE ([`pkce`], [`loopback`], [`browser`]), a cached or refreshed user token
 //!   ([`token_cache`]), or a token someone else made; it renews before expiry and signs in
 //!   again once on a 401.
 //! - [`token`]: what the API says about a token (its user or client, roles, divisions, scopes)

@@ -42,7 +42,7 @@ impl App {
                 _ => self.dirty = false,
             },
             Action::ToggleTokenPane => {
-                self.token.toggle(self.size.1);
+                self.token_pane.toggle(self.size.1);
                 self.keep_focus_visible();
             }
             Action::ToggleErrorLog => {
@@ -51,7 +51,7 @@ impl App {
                 self.keep_focus_visible();
             }
             Action::FocusNext => {
-                let panes = self.ui.focusable(self.token.visible(self.size.1));
+                let panes = self.ui.focusable(self.token_pane.visible(self.size.1));
                 let at = panes.iter().position(|p| *p == self.ui.focus).unwrap_or(0);
                 self.ui.focus = panes[(at + 1) % panes.len()];
             }
@@ -100,7 +100,7 @@ impl App {
     }
 
     fn keep_focus_visible(&mut self) {
-        if !self.ui.focusable(self.token.visible(self.size.1)).contains(&self.ui.focus) {
+        if !self.ui.focusable(self.token_pane.visible(self.size.1)).contains(&self.ui.focus) {
             self.ui.focus = Pane::Queues;
         }
     }
@@ -427,7 +427,7 @@ mod tests {
         assert_eq!(a.ui.focus, Pane::Queues, "only the table is visible");
         typed(&mut a, "e");
         typed(&mut a, "t");
-        assert!(a.ui.show_error_log && a.token.visible(a.size.1));
+        assert!(a.ui.show_error_log && a.token_pane.visible(a.size.1));
         press(&mut a, KeyCode::Tab);
         assert_eq!(a.ui.focus, Pane::Errors);
         press(&mut a, KeyCode::Tab);
@@ -475,7 +475,8 @@ mod tests {
         assert_eq!(a.level(row("Billing"), w), Level::Normal);
         assert_eq!(a.level(row("Accounts"), l), Level::Red);
         assert_eq!(a.level(row("Sales EN"), l), Level::Amber);
-        let later = App { now: t(T0) + SignedDuration::from_secs(40), ..a.clone() };
+        let mut later = a.clone();
+        later.now = t(T0) + SignedDuration::from_secs(40);
         assert_eq!(later.level(row("Billing"), l), Level::Amber, "the longest wait ticks into amber");
     }
 }

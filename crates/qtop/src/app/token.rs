@@ -34,14 +34,29 @@ impl PasteBuffer {
     }
 }
 
+/// What the API said about the token, and what that means for each call qtop makes: the
+/// model's part, which the exporter and the diagnosis read too.
 #[derive(Debug, Clone, Default)]
-pub struct TokenPane {
-    /// `None`: shown when the terminal is tall enough; `t` pins it on or off.
-    pub shown: Option<bool>,
+pub struct TokenKnown {
     pub report: Option<Box<TokenReport>>,
     /// Derived from the report when it arrives, so drawing does no work.
     pub needs: Vec<NeedRow>,
     pub roles: Option<Vec<String>>,
+}
+
+impl TokenKnown {
+    pub fn on_report(&mut self, report: Box<TokenReport>) {
+        self.needs = needs(&report);
+        self.roles = report.roles();
+        self.report = Some(report);
+    }
+}
+
+/// The screen's part: whether the pane shows, and the paste line of a waiting sign-in.
+#[derive(Debug, Clone, Default)]
+pub struct TokenPane {
+    /// `None`: shown when the terminal is tall enough; `t` pins it on or off.
+    pub shown: Option<bool>,
     pub paste: PasteBuffer,
     /// The sign-in address was sent to the clipboard (Ctrl-Y) during this prompt.
     pub copied: bool,
@@ -54,12 +69,6 @@ impl TokenPane {
 
     pub fn toggle(&mut self, height: u16) {
         self.shown = Some(!self.visible(height));
-    }
-
-    pub fn on_report(&mut self, report: Box<TokenReport>) {
-        self.needs = needs(&report);
-        self.roles = report.roles();
-        self.report = Some(report);
     }
 
     /// Pasted text for the prompt's line (line breaks dropped: an address is one line).

@@ -1,6 +1,6 @@
-//! `/metrics`: the app's state as OpenMetrics text. Pure: the same inputs give the same text.
+//! `/metrics`: the model's state as OpenMetrics text. Pure: the same inputs give the same text.
 //!
-//! The numbers are the ones the TUI shows (the same `App`, fed by the same monitor), so a
+//! The numbers are the ones the TUI shows (the same `Model`, fed by the same monitor), so a
 //! queue's waiting count, staleness and diagnosis cannot differ between the wall and Grafana.
 //! Live numbers are summed across media types by the app, so every queue series carries
 //! `media_type="all"`; a per-media breakdown would need the monitor to keep it first.
@@ -15,7 +15,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::{Registry, Unit};
 
-use crate::app::{App, Health};
+use crate::app::{Health, Model};
 use crate::event::{Activity, LiveSource};
 use genesys::auth::AuthPhase;
 use genesys::budget::BudgetUse;
@@ -68,7 +68,7 @@ pub struct Ages {
 
 /// Everything one scrape reads, gathered under the exporter's lock.
 pub struct Inputs<'a> {
-    pub app: &'a App,
+    pub model: &'a Model,
     pub now: Timestamp,
     pub ages: &'a Ages,
     /// Requests sent through the client so far: (endpoint, outcome, count).
@@ -160,7 +160,7 @@ fn secs_between(earlier: Timestamp, later: Timestamp) -> f64 {
 
 /// Signed in, and every watched queue's numbers are fresh: what `/readyz` waits for. The
 /// reason otherwise is the header's status word and detail, so a probe and a wall agree.
-pub fn ready(app: &App) -> Result<(), String> {
+pub fn ready(app: &Model) -> Result<(), String> {
     match &app.auth.phase {
         AuthPhase::SignedIn => {}
         AuthPhase::Failed(why) => return Err(format!("not signed in: {why}")),
@@ -209,7 +209,7 @@ fn queue_series(b: &mut Builder, i: &Inputs) {
     let mut abandoned = vec![];
     let mut asa = vec![];
     let mut sl = vec![];
-    for row in &i.app.queues {
+    for row in &i.model.queues {
         let q = labels(&[("queue_id", &row.info.id), ("queue_name", &row.info.name), ("media_type", MEDIA_ALL)]);
         if let Some((fraction, _secs)) = row.info.sl_target {
             target.push((q.clone(), fraction));
@@ -280,12 +280,12 @@ fn queue_series(b: &mut Builder, i: &Inputs) {
         "queues_watched",
         "Queues this exporter watches (after --queues and --shard)",
         None,
-        vec![(vec![], i.app.queues.len() as f64)],
+        vec![(vec![], i.model.queues.len() as f64)],
     );
 }
 
 fn health_series(b: &mut Builder, i: &Inputs) {
-    let app = i.app;
+    let app = i.model;
     let mut requests = vec![];
     let mut limited: BTreeMap<EndpointId, u64> = BTreeMap::new();
     for (id, outcome, n) in i.api {

@@ -1,7 +1,8 @@
 //! `qtop export`: the monitor without a screen, its state served to Prometheus.
 //!
 //! The same path as the TUI: [`Monitor`] polls through the session's one client and budget,
-//! its events go into the same [`App`], and `/metrics` reads the app. Nothing here calls the
+//! its events go into the same [`Model`] the TUI shows (without a screen or a keymap), and
+//! `/metrics` reads it. Nothing here calls the
 //! API itself, so numbers, staleness and diagnoses are the TUI's.
 
 pub mod metrics;
@@ -17,7 +18,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use crate::app::App;
+use crate::app::Model;
 use crate::auth_tasks;
 use crate::config::{Config, SourceMode};
 use crate::event::{Command, Event, MonitorEvent};
@@ -60,7 +61,7 @@ impl Settings {
 }
 
 struct State {
-    app: App,
+    model: Model,
     ages: Ages,
     refusals: Refusals,
 }
@@ -78,9 +79,9 @@ impl Shared {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn with_app<R>(&self, f: impl FnOnce(&App, &Ages) -> R) -> R {
+    pub fn with_model<R>(&self, f: impl FnOnce(&Model, &Ages) -> R) -> R {
         let st = self.lock();
-        f(&st.app, &st.ages)
+        f(&st.model, &st.ages)
     }
 
     /// The `/metrics` body as of `now`.
@@ -89,7 +90,7 @@ impl Shared {
         let budget = self.session.budget().usage();
         let st = self.lock();
         metrics::render(&Inputs {
-            app: &st.app,
+            model: &st.model,
             now,
             ages: &st.ages,
             api: &api,
@@ -110,13 +111,13 @@ impl Shared {
                     MonitorEvent::Totals { at, .. } => st.ages.totals = Some(*at),
                     MonitorEvent::Failed { activity, error, .. } if error.status() == Some(403) => {
                         let facts = crate::diagnose::ErrorFacts::from_api_error(error);
-                        let d = crate::diagnose::diagnose(&facts, &st.app.knowledge);
+                        let d = crate::diagnose::diagnose(&facts, &st.model.knowledge);
                         st.refusals.count(activity, error.request.endpoint, d.cause, &d.missing);
                     }
                     _ => {}
                 }
             }
-            commands.extend(st.app.update(ev));
+            commands.extend(st.model.apply(ev));
         }
         commands
     }
@@ -168,12 +169,12 @@ pub fn start(settings: Settings, session: Arc<Session>, listener: TcpListener) -
         events: ev_tx.clone(),
         source: settings.source,
     };
-    let mut app = App::new(settings.org_label.clone(), session.method().grant(), settings.refresh, Timestamp::now());
-    app.totals_refresh = settings.totals_refresh;
-    app.timezone = settings.timezone.clone();
-    app.knowledge = crate::diagnose::Knowledge::of_session(&session);
+    let model = Model::new(settings.org_label.clone(), session.method().grant(), settings.refresh, Timestamp::now())
+        .with_totals_refresh(settings.totals_refresh)
+        .with_timezone(settings.timezone.clone())
+        .with_knowledge(crate::diagnose::Knowledge::of_session(&session));
     let shared = Arc::new(Shared {
-        state: Mutex::new(State { app, ages: Ages::default(), refusals: Refusals::default() }),
+        state: Mutex::new(State { model, ages: Ages::default(), refusals: Refusals::default() }),
         session: session.clone(),
         shard: settings.shard.map(|s| (s.k, s.n)),
     });

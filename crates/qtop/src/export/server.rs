@@ -74,7 +74,7 @@ async fn scrape(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
 /// Alive unless a task behind the numbers was given up after panicking again and again: then
 /// a restart (by systemd, Kubernetes, a person) is the only cure.
 async fn healthz(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
-    let stopped = shared.with_app(|app, _| {
+    let stopped = shared.with_model(|app, _| {
         app.stopped_task()
             .map(|d| format!("qtop's {} task stopped after {} failures: {}", d.task.label(), d.failures, d.why))
     });
@@ -85,7 +85,7 @@ async fn healthz(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
 }
 
 async fn readyz(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
-    let verdict = shared.with_app(|app, _| metrics::ready(app));
+    let verdict = shared.with_model(|app, _| metrics::ready(app));
     match verdict {
         Ok(()) => (StatusCode::OK, "ready\n".to_string()),
         Err(why) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {why}\n")),

@@ -33,7 +33,7 @@ fn needs_rows(app: &App) -> u16 {
 /// Rows to give the pane: everything when the queue table can spare them, else the facts and
 /// a one-line summary of the calls, else nothing.
 pub fn height(app: &App, total: u16, taken: u16) -> u16 {
-    if !app.token.visible(total) {
+    if !app.token_pane.visible(total) {
         return 0;
     }
     let facts = fact_lines(app, &Theme::new(false, false), usize::MAX).len() as u16;
@@ -388,7 +388,7 @@ pub fn draw_prompt(f: &mut Frame, area: Rect, app: &App, p: &SignInPrompt, theme
     }
     if p.accepts_paste {
         lines.push(Line::raw("Or paste the address the browser ends on (it may not load), or its code:"));
-        let shown = masked(app.token.paste.text(), theme.ascii);
+        let shown = masked(app.token_pane.paste.text(), theme.ascii);
         lines.push(Line::from(vec![
             Span::styled("> ", theme.key()),
             Span::raw(fit(&shown, inner_w.saturating_sub(3), theme.ascii)),
@@ -398,7 +398,7 @@ pub fn draw_prompt(f: &mut Frame, area: Rect, app: &App, p: &SignInPrompt, theme
     if let Some(problem) = &p.paste_problem {
         lines.push(Line::styled(fit(problem, inner_w, theme.ascii), theme.bad()));
     }
-    if app.token.copied {
+    if app.token_pane.copied {
         lines.push(Line::styled(
             "Copied to your clipboard (terminals without OSC 52 ignore it: then select the address).",
             theme.label(),

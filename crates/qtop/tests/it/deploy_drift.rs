@@ -13,7 +13,7 @@ use genesys::catalog::EndpointId;
 use genesys::client::Outcome;
 use genesys::queries::QueueNumbers;
 use jiff::Timestamp;
-use qtop::app::App;
+use qtop::app::Model;
 use qtop::diagnose::Cause;
 use qtop::event::{Activity, Event, LiveSource, MonitorEvent, QueueInfo};
 use qtop::export::metrics::{self, Ages, EXPORTED, Inputs};
@@ -55,11 +55,12 @@ fn exprs_in(v: &serde_json::Value, out: &mut Vec<String>) {
     }
 }
 
-/// An app with something in every family: numbers, totals, a refusal, a token.
-fn full_app(now: Timestamp) -> App {
-    let mut app = App::new("test".into(), Grant::ClientCredentials, std::time::Duration::from_secs(2), now);
+/// A model (what the exporter holds) with something in every family: numbers, totals, a
+/// refusal, a token.
+fn full_model(now: Timestamp) -> Model {
+    let mut app = Model::new("test".into(), Grant::ClientCredentials, std::time::Duration::from_secs(2), now);
     let info = QueueInfo { id: "q1".into(), name: "Sales".into(), division: None, sl_target: Some((0.8, 20)) };
-    app.update(Event::Monitor(MonitorEvent::Queues { queues: vec![info], unmatched: vec![], at: now }));
+    app.apply(Event::Monitor(MonitorEvent::Queues { queues: vec![info], unmatched: vec![], at: now }));
     let numbers = QueueNumbers {
         waiting: Some(3),
         longest_waiting_ms: Some(42_000),
@@ -71,7 +72,7 @@ fn full_app(now: Timestamp) -> App {
         not_responding: Some(0),
         ..Default::default()
     };
-    app.update(Event::Monitor(MonitorEvent::Observations {
+    app.apply(Event::Monitor(MonitorEvent::Observations {
         queue_ids: vec!["q1".into()],
         numbers: BTreeMap::from([("q1".to_string(), numbers)]),
         at: now,
@@ -85,24 +86,24 @@ fn full_app(now: Timestamp) -> App {
         sl_denominator: 8.0,
         ..Default::default()
     };
-    app.update(Event::Monitor(MonitorEvent::Totals {
+    app.apply(Event::Monitor(MonitorEvent::Totals {
         queue_ids: vec!["q1".into()],
         today: BTreeMap::from([("q1".to_string(), today)]),
         at: now,
     }));
     // Refused live numbers leave the last ones shown (a refused total would blank the totals).
     let refused = Box::new(common::errors::forbidden());
-    app.update(Event::Monitor(MonitorEvent::Failed { activity: Activity::Observations, error: refused, at: now }));
+    app.apply(Event::Monitor(MonitorEvent::Failed { activity: Activity::Observations, error: refused, at: now }));
     let token = TokenFacts { expires_at: Some(now + jiff::SignedDuration::from_hours(1)), ..Default::default() };
     let auth = AuthStatus { phase: AuthPhase::SignedIn, token: Some(token), ..Default::default() };
-    app.update(Event::Monitor(MonitorEvent::Auth(Box::new(auth))));
-    app.update(Event::Monitor(MonitorEvent::Source(LiveSource::Stream)));
+    app.apply(Event::Monitor(MonitorEvent::Auth(Box::new(auth))));
+    app.apply(Event::Monitor(MonitorEvent::Source(LiveSource::Stream)));
     app
 }
 
 fn rendered_names() -> (String, BTreeSet<String>) {
     let now: Timestamp = common::T0.parse().unwrap();
-    let app = full_app(now);
+    let model = full_model(now);
     let ages = Ages { observations: Some(now), totals: Some(now), queue_list: Some(now) };
     let api = [
         (EndpointId::QueueObservations, Outcome::Status(200), 5),
@@ -113,7 +114,7 @@ fn rendered_names() -> (String, BTreeSet<String>) {
     let missing = ["analytics:queueObservation:view".to_string()];
     refusals.count(&Activity::Observations, EndpointId::QueueObservations, Cause::MissingPermission, &missing);
     let body = metrics::render(&Inputs {
-        app: &app,
+        model: &model,
         now,
         ages: &ages,
         api: &api,

@@ -59,7 +59,7 @@ fn live() -> App {
     let now = t0();
     let mut app = App::new("us-west-2".into(), Grant::ClientCredentials, Duration::from_secs(1), now);
     app.update(ev(MonitorEvent::Auth(Box::new(signed_in(now)))));
-    app.token.shown = Some(false);
+    app.token_pane.shown = Some(false);
     let queues = fixtures::queues(NAMES);
     app.update(ev(MonitorEvent::Queues { queues, unmatched: vec![], at: now }));
     let numbers: BTreeMap<String, QueueNumbers> = (0..NAMES.len() as u32)
