@@ -17,8 +17,8 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("tty") => match meter::Options::parse(&args[1..]).and_then(|o| meter::run(&o)) {
+    if let Some("tty") = args.first().map(String::as_str) {
+        match meter::Options::parse(&args[1..]).and_then(|o| meter::run(&o)) {
             Ok(line) => {
                 println!("{line}");
                 ExitCode::SUCCESS
@@ -27,12 +27,11 @@ fn main() -> ExitCode {
                 eprintln!("xtask tty: {e}");
                 ExitCode::from(2)
             }
-        },
-        _ => {
-            eprintln!(
-                "usage: cargo run -p xtask --release -- tty [--cols N] [--rows N] [--seconds S] [--warmup S] [--quit-key K] [--tag T] [--idle-ms MS] -- <command…>"
-            );
-            ExitCode::from(2)
         }
+    } else {
+        eprintln!(
+            "usage: cargo run -p xtask --release -- tty [--cols N] [--rows N] [--seconds S] [--warmup S] [--quit-key K] [--tag T] [--idle-ms MS] -- <command…>"
+        );
+        ExitCode::from(2)
     }
 }

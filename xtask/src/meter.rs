@@ -130,16 +130,13 @@ pub fn run(o: &Options) -> Result<String, String> {
         }
         if cpu_w1.is_none() && now >= w1 {
             cpu_w1 = Some(sampler.sample());
-            let how = match &o.quit_key {
-                Some(k) => {
-                    let _ = writer.write_all(k.as_bytes()).and_then(|()| writer.flush());
-                    "key"
-                }
-                None => {
-                    signal(pid, libc::SIGTERM);
-                    term_sent = true;
-                    "SIGTERM"
-                }
+            let how = if let Some(k) = &o.quit_key {
+                let _ = writer.write_all(k.as_bytes()).and_then(|()| writer.flush());
+                "key"
+            } else {
+                signal(pid, libc::SIGTERM);
+                term_sent = true;
+                "SIGTERM"
             };
             quit = Some((now, how.to_string()));
         }
@@ -298,7 +295,7 @@ fn median(v: &[usize]) -> f64 {
     let mut s = v.to_vec();
     s.sort_unstable();
     let m = s.len() / 2;
-    if !s.len().is_multiple_of(2) { s[m] as f64 } else { (s[m - 1] + s[m]) as f64 / 2.0 }
+    if s.len().is_multiple_of(2) { (s[m - 1] + s[m]) as f64 / 2.0 } else { s[m] as f64 }
 }
 
 /// The DEC private modes a program set (`ESC [ ? n h`) and reset (`… l`), in order.

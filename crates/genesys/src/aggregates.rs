@@ -69,7 +69,7 @@ pub fn totals_query<'a>(interval: String, queue_ids: impl IntoIterator<Item = &'
         interval,
         group_by: vec!["queueId".into()],
         filter: Some(QueryFilter::queues(queue_ids)),
-        metrics: TOTALS_METRICS.iter().map(|m| m.to_string()).collect(),
+        metrics: TOTALS_METRICS.iter().map(std::string::ToString::to_string).collect(),
     }
 }
 

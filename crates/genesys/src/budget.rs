@@ -172,7 +172,7 @@ impl RateBudget {
         let (r, at) = self.server?;
         let reset = Duration::from_secs(r.reset_secs.max(1) as u64);
         let gone = now.duration_since(at);
-        (gone < reset).then(|| reset - gone)
+        reset.checked_sub(gone).filter(|left| !left.is_zero())
     }
 
     /// Learn from `inin-ratelimit-*` headers (the limit may differ from 300).
@@ -230,7 +230,7 @@ pub struct Budget(Arc<Mutex<Shared>>);
 impl Budget {
     fn lock(&self) -> std::sync::MutexGuard<'_, Shared> {
         // A panic elsewhere while holding the lock leaves counts that are still usable.
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Take one request from the budget, or say how long until one may be free.

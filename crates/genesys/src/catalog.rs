@@ -121,8 +121,12 @@ impl PartialEq for EndpointSpec {
 /// numbers; change it here (AllOf both, or AnyOf) when a real org shows otherwise.
 pub const OBSERVATION_TOPIC_PERMISSIONS: Permissions = Permissions::AllOf(&["analytics:queueObservation:view"]);
 
-use ClientCredentials::*;
-use EndpointId::*;
+use ClientCredentials::{Allowed, UserContextRequired};
+use EndpointId::{
+    ConversationAggregates, Divisions, DivisionsPermittedMe, NotificationChannels, NotificationSubscriptions,
+    OAuthAuthorize, OAuthClient, OAuthToken, QueueMembers, QueueObservations, RoutingQueues, SubjectsMe, TokensMe,
+    TokensMeDelete, UsersMe,
+};
 
 pub static CATALOG: &[EndpointSpec] = &[
     EndpointSpec {

@@ -330,13 +330,13 @@ pub struct ApiStats {
 impl ApiStats {
     fn count(&self, endpoint: EndpointId, outcome: Outcome) {
         // A poisoned lock only means a panic elsewhere mid-increment: the counts are still good.
-        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        let mut counts = self.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         *counts.entry((endpoint, outcome)).or_default() += 1;
     }
 
     /// Every (endpoint, outcome) seen so far with its count.
     pub fn snapshot(&self) -> Vec<(EndpointId, Outcome, u64)> {
-        let counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        let counts = self.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         counts.iter().map(|((e, o), n)| (*e, *o, *n)).collect()
     }
 }

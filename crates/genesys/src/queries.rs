@@ -121,7 +121,7 @@ pub fn clock_skew(meta: &ResponseMeta) -> jiff::SignedDuration {
 pub fn observation_query<'a>(queue_ids: impl IntoIterator<Item = &'a str>) -> ObservationQuery {
     ObservationQuery {
         filter: QueryFilter::queues(queue_ids),
-        metrics: OBSERVATION_METRICS.iter().map(|m| m.to_string()).collect(),
+        metrics: OBSERVATION_METRICS.iter().map(std::string::ToString::to_string).collect(),
         detail_metrics: vec![],
     }
 }
@@ -341,9 +341,7 @@ impl GroupObs {
 /// community script does), never from a sum.
 pub fn combine(groups: impl IntoIterator<Item = (bool, QueueNumbers)>) -> QueueNumbers {
     let groups: Vec<(bool, QueueNumbers)> = groups.into_iter().collect();
-    let sum = |f: fn(&QueueNumbers) -> Option<u32>| {
-        groups.iter().filter_map(|(_, n)| f(n)).reduce(|a, b| a.saturating_add(b))
-    };
+    let sum = |f: fn(&QueueNumbers) -> Option<u32>| groups.iter().filter_map(|(_, n)| f(n)).reduce(u32::saturating_add);
     let agents = |f: fn(&QueueNumbers) -> Option<u32>| {
         let of = |media: bool| groups.iter().filter(|(m, _)| *m == media).filter_map(|(_, n)| f(n)).max();
         of(false).or_else(|| of(true))

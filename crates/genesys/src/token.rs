@@ -18,7 +18,7 @@ pub fn permission_matches(pattern: &str, wanted: &str) -> bool {
     let mut w = wanted.split(':');
     for _ in 0..3 {
         match (p.next(), w.next()) {
-            (Some("*"), Some(_)) | (Some("*"), None) => {}
+            (Some("*"), Some(_) | None) => {}
             (Some(a), Some(b)) if a == b => {}
             (None, _) if pattern == "*" => {}
             _ => return false,
@@ -69,7 +69,8 @@ pub fn decode_jwt(which: &'static str, token: &str) -> Option<JwtFacts> {
         .collect();
     let rank = |k: &str| CLAIM_ORDER.iter().position(|c| *c == k).unwrap_or(CLAIM_ORDER.len());
     claims.sort_by(|a, b| rank(&a.0).cmp(&rank(&b.0)).then(a.0.cmp(&b.0)));
-    let expires_at = data.claims.get("exp").and_then(|v| v.as_i64()).and_then(|s| Timestamp::from_second(s).ok());
+    let expires_at =
+        data.claims.get("exp").and_then(serde_json::Value::as_i64).and_then(|s| Timestamp::from_second(s).ok());
     Some(JwtFacts { which, alg: format!("{:?}", header.alg), claims, expires_at, verified: false })
 }
 
@@ -144,13 +145,12 @@ impl TokenReport {
                     let (Some(domain), Some(entity)) = (&p.domain, &p.entity_name) else { continue };
                     for action in &p.actions {
                         let pattern = format!("{domain}:{entity}:{action}");
-                        match perms.iter_mut().find(|(q, _)| *q == pattern) {
-                            Some((_, divs)) => divs.add(&div),
-                            None => {
-                                let mut divs = Divs::default();
-                                divs.add(&div);
-                                perms.push((pattern, divs));
-                            }
+                        if let Some((_, divs)) = perms.iter_mut().find(|(q, _)| *q == pattern) {
+                            divs.add(&div);
+                        } else {
+                            let mut divs = Divs::default();
+                            divs.add(&div);
+                            perms.push((pattern, divs));
                         }
                     }
                 }
@@ -494,7 +494,7 @@ mod tests {
             grant: grant_type,
             at: Timestamp::UNIX_EPOCH,
             info: Ok(TokenInfo {
-                authorized_scope: scopes.iter().map(|s| s.to_string()).collect(),
+                authorized_scope: scopes.iter().map(std::string::ToString::to_string).collect(),
                 ..Default::default()
             }),
             user: None,

@@ -44,7 +44,7 @@ fn render(c: &mut Criterion) {
                         ui::draw(f, black_box(&app));
                     })
                     .unwrap();
-                })
+                });
             });
         }
     }
@@ -69,7 +69,7 @@ fn update(c: &mut Criterion) {
                     app
                 },
                 BatchSize::SmallInput,
-            )
+            );
         });
     }
     g.finish();
@@ -147,7 +147,7 @@ fn decode(c: &mut Criterion) {
         b.iter(|| {
             let resp: ObservationResponse = serde_json::from_slice(black_box(&body)).unwrap();
             queries::parse_observations(&resp)
-        })
+        });
     });
     g.finish();
 }

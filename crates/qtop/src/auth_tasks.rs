@@ -19,7 +19,7 @@ pub async fn keep_alive(session: Arc<Session>) {
         match session.renewal_due_in() {
             Some(wait) => {
                 tokio::select! {
-                    _ = tokio::time::sleep(wait) => {
+                    () = tokio::time::sleep(wait) => {
                         // Errors are published on the status channel; the pane shows them.
                         session.renew_if_due().await;
                     }

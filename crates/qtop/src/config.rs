@@ -287,7 +287,7 @@ impl Config {
             (Some(base), _) => regions::override_hosts(base, flags.login_url.as_deref()),
             (None, Some(base)) => regions::override_hosts(base, file.org.login_url.as_deref()),
             (None, None) => match flags.region.as_ref().or(file.org.region.as_ref()) {
-                Some(r) => regions::find(r).map(|r| r.hosts()),
+                Some(r) => regions::find(r).map(genesys::regions::Region::hosts),
                 None => {
                     return err(
                         "no region: set [org] region in the config, GENESYSCLOUD_REGION, or --region (e.g. us-east-1); or try `qtop --demo`",

@@ -96,7 +96,7 @@ fn read_pastes(session: Arc<Session>, stop: Arc<AtomicBool>) {
     while !stop.load(Ordering::SeqCst) {
         let mut pfd = libc::pollfd { fd: file.as_raw_fd(), events: libc::POLLIN, revents: 0 };
         // SAFETY: one valid pollfd, owned by this frame, for the duration of the call.
-        let n = unsafe { libc::poll(&mut pfd, 1, POLL_MS) };
+        let n = unsafe { libc::poll(&raw mut pfd, 1, POLL_MS) };
         if n < 0 {
             if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
                 continue;

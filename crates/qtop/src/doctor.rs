@@ -50,13 +50,7 @@ pub struct Report {
 
 impl Report {
     pub fn exit_code(&self) -> u8 {
-        if self.could_not_run {
-            2
-        } else if self.checks.iter().any(|c| c.status == Status::Fail) {
-            1
-        } else {
-            0
-        }
+        if self.could_not_run { 2 } else { u8::from(self.checks.iter().any(|c| c.status == Status::Fail)) }
     }
 }
 
@@ -321,7 +315,9 @@ fn rows(r: &Report, ascii: bool) -> Vec<(String, String)> {
     }
     if ascii {
         // Details carry the API's words and names: keep the ASCII promise for them too.
-        out.iter_mut().for_each(|(_, body)| *body = crate::text::ascii::fold_text(body));
+        for (_, body) in &mut out {
+            *body = crate::text::ascii::fold_text(body);
+        }
     }
     let failures = r.checks.iter().filter(|c| c.status == Status::Fail).count();
     out.push((

@@ -443,7 +443,7 @@ mod tests {
         let e = explain(post, None);
         assert_eq!(e.status, Some(403));
         let mut truths: Vec<&str> = e.myths.iter().map(|m| m.truth).collect();
-        truths.sort();
+        truths.sort_unstable();
         let mut want: Vec<&str> = myths::MYTHS
             .iter()
             .filter(|m| {
@@ -459,7 +459,7 @@ mod tests {
             })
             .map(|m| m.truth)
             .collect();
-        want.sort();
+        want.sort_unstable();
         assert_eq!(truths, want);
         let text = render(&e);
         assert!(

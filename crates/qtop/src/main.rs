@@ -150,7 +150,7 @@ async fn run_snapshot(flags: GlobalArgs, args: SnapshotArgs) -> Result<ExitCode,
         }
         let Some(every) = every else { return Ok(ExitCode::SUCCESS) };
         tokio::select! {
-            _ = tokio::time::sleep(every) => {}
+            () = tokio::time::sleep(every) => {}
             _ = tokio::signal::ctrl_c() => return Ok(ExitCode::SUCCESS),
         }
     }

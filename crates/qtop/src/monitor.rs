@@ -303,7 +303,7 @@ impl Drop for AbortOnDrop {
 impl Monitor {
     /// Run until the UI goes away or a Quit command arrives.
     pub async fn run(self, commands: mpsc::Receiver<Command>) {
-        self.run_with(commands, Tuning::default()).await
+        self.run_with(commands, Tuning::default()).await;
     }
 
     pub async fn run_with(self, mut commands: mpsc::Receiver<Command>, tuning: Tuning) {
@@ -338,7 +338,7 @@ impl Monitor {
         loop {
             let wake = [run.live.wake(), run.totals.wake(), run.list.wake()].into_iter().flatten().min();
             let ok = tokio::select! {
-                _ = wait_until(wake) => run.fire(Instant::now()).await,
+                () = wait_until(wake) => run.fire(Instant::now()).await,
                 cmd = commands.recv() => match cmd {
                     Some(Command::Quit) | None => false,
                     Some(cmd) => run.command(cmd).await,
@@ -761,7 +761,7 @@ impl Run<'_> {
             let secs = w.as_millis().div_ceil(1000) as u64;
             Timestamp::now().checked_add(Duration::from_secs(secs)).unwrap_or_else(|_| Timestamp::now())
         });
-        let key = (u, resume.map(|t| t.as_second()));
+        let key = (u, resume.map(jiff::Timestamp::as_second));
         if self.reported == Some(key) {
             return true;
         }

@@ -413,7 +413,7 @@ async fn read(
     let ended = |heard: bool| if heard { End::Heard } else { End::Silent };
     loop {
         tokio::select! {
-            _ = tokio::time::sleep_until(resync_at.unwrap_or_else(Instant::now)), if resync_at.is_some() => {
+            () = tokio::time::sleep_until(resync_at.unwrap_or_else(Instant::now)), if resync_at.is_some() => {
                 resync_at = None;
                 unsynced = resync(lane, session, &unsynced, tx).await;
                 if !unsynced.is_empty() {
@@ -426,7 +426,7 @@ async fn read(
                         tracing::warn!("no heartbeat from the notification socket; reconnecting");
                         return ended(heard);
                     }
-                    Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => return ended(heard),
+                    Ok(None | Some(Err(_) | Ok(Message::Close(_)))) => return ended(heard),
                     Ok(Some(Ok(Message::Text(t)))) => t,
                     Ok(Some(Ok(_))) => continue,
                 };
@@ -452,7 +452,7 @@ async fn read(
                     _ => {}
                 }
             }
-            _ = tokio::time::sleep_until(channel.rollover_at) => {
+            () = tokio::time::sleep_until(channel.rollover_at) => {
                 let next = match open_channel(session, ids, tx, tuning, refused).await {
                     Ok(next) => match connect(&next).await {
                         Ok(s) => Ok((next, s)),

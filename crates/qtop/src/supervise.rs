@@ -86,7 +86,7 @@ impl Default for Restart {
 pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     payload
         .downcast_ref::<&str>()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a panic without a message".into())
 }
@@ -135,10 +135,8 @@ pub async fn supervise_commanded<C, F, Fut>(
         let inject = injected_panic(task, incarnation);
         let fut = make(rx);
         let mut handle = AbortOnDrop(tokio::spawn(async move {
-            if inject {
-                panic!("QTOP_TEST_PANIC_TASK: a test asked for this panic");
-            }
-            fut.await
+            assert!(!inject, "QTOP_TEST_PANIC_TASK: a test asked for this panic");
+            fut.await;
         }));
         let ended = loop {
             tokio::select! {
@@ -171,10 +169,10 @@ pub async fn supervise_commanded<C, F, Fut>(
         let restart_in = (quick_panics < policy.give_up_after).then(|| backoff.fail(None, &mut rand::rng()));
         match restart_in {
             Some(wait) => {
-                tracing::error!(task = task.name(), %why, restart_in_ms = wait.as_millis() as u64, "task panicked; restarting")
+                tracing::error!(task = task.name(), %why, restart_in_ms = wait.as_millis() as u64, "task panicked; restarting");
             }
             None => {
-                tracing::error!(task = task.name(), %why, panics = quick_panics, "task panicked again at once; giving up")
+                tracing::error!(task = task.name(), %why, panics = quick_panics, "task panicked again at once; giving up");
             }
         }
         let report = MonitorEvent::TaskFailed { task, why, in_a_row: quick_panics, restart_in, at: Timestamp::now() };
@@ -235,9 +233,7 @@ mod tests {
             let n = r.fetch_add(1, Ordering::SeqCst);
             let seen = seen_tx.clone();
             async move {
-                if n == 0 {
-                    panic!("Instant + Duration overflowed");
-                }
+                assert!(n != 0, "Instant + Duration overflowed");
                 while let Some(c) = rx.recv().await {
                     let _ = seen.send(c).await;
                 }

@@ -83,7 +83,7 @@ fn copy_to_clipboard(c: Command) -> Option<Command> {
         Command::CopyToClipboard(text) => {
             use std::io::Write as _;
             let mut out = std::io::stdout();
-            if let Err(e) = out.write_all(osc52(&text).as_bytes()).and_then(|_| out.flush()) {
+            if let Err(e) = out.write_all(osc52(&text).as_bytes()).and_then(|()| out.flush()) {
                 tracing::warn!("clipboard: could not write OSC 52: {e}");
             }
             None
@@ -170,9 +170,10 @@ pub async fn run(config: &Config, session: Arc<Session>) -> std::io::Result<()> 
 
     draw(&mut terminal, &mut app)?;
     while let Some(ev) = ev_rx.recv().await {
-        if panic_at.is_some_and(|at| std::time::Instant::now() >= at) {
-            panic!("QTOP_TEST_PANIC_AFTER: a test asked for this panic");
-        }
+        assert!(
+            panic_at.is_none_or(|at| std::time::Instant::now() < at),
+            "QTOP_TEST_PANIC_AFTER: a test asked for this panic"
+        );
         let mut commands = app.update(ev);
         // Coalesce a burst of events into one frame.
         while let Ok(ev) = ev_rx.try_recv() {

@@ -411,7 +411,7 @@ pub fn bucket_metrics(e: &Engine, org: &Org, queue: usize, media: &str, from: Ms
     if !has_data(&bucket) {
         return vec![];
     }
-    let metrics: Vec<String> = EVENT_BUCKET_METRICS.iter().map(|m| m.to_string()).collect();
+    let metrics: Vec<String> = EVENT_BUCKET_METRICS.iter().map(std::string::ToString::to_string).collect();
     metrics_json(&bucket, &metrics, spec.sl_percentage)
 }
 

@@ -128,11 +128,12 @@ impl Caller {
         match perms {
             Permissions::None => None,
             Permissions::AllOf(list) => {
-                let missing: Vec<String> = list.iter().filter(|p| !held(p)).map(|p| p.to_string()).collect();
+                let missing: Vec<String> =
+                    list.iter().filter(|p| !held(p)).map(std::string::ToString::to_string).collect();
                 (!missing.is_empty()).then(|| (ApiFault::missing_permissions(&missing), missing))
             }
             Permissions::AnyOf(list) => {
-                let all: Vec<String> = list.iter().map(|p| p.to_string()).collect();
+                let all: Vec<String> = list.iter().map(std::string::ToString::to_string).collect();
                 (!list.iter().any(|p| held(p))).then(|| (ApiFault::missing_any_permissions(&all), all))
             }
         }
@@ -142,8 +143,11 @@ impl Caller {
         match perms {
             Permissions::None => Ok(DivScope::All),
             Permissions::AllOf(perms) => {
-                let missing: Vec<String> =
-                    perms.iter().filter(|p| self.divisions_for(org, p).is_empty()).map(|p| p.to_string()).collect();
+                let missing: Vec<String> = perms
+                    .iter()
+                    .filter(|p| self.divisions_for(org, p).is_empty())
+                    .map(std::string::ToString::to_string)
+                    .collect();
                 if !missing.is_empty() {
                     return Err(ApiFault::missing_permissions(&missing));
                 }
@@ -163,7 +167,7 @@ impl Caller {
                 }
                 if scope.is_empty() {
                     return Err(ApiFault::missing_any_permissions(
-                        &perms.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+                        &perms.iter().map(std::string::ToString::to_string).collect::<Vec<_>>(),
                     ));
                 }
                 Ok(scope)

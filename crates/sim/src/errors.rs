@@ -15,7 +15,7 @@ tokio::task_local! {
 }
 
 pub fn correlation_id() -> String {
-    CORRELATION_ID.try_with(|c| c.clone()).unwrap_or_default()
+    CORRELATION_ID.try_with(std::clone::Clone::clone).unwrap_or_default()
 }
 
 /// A Genesys `ErrorBody` response (boxed: it travels in `Result`s through every handler).

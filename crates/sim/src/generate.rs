@@ -127,7 +127,7 @@ pub fn expand(f: &mut OrgFile, g: &GenerateDef) -> Result<(), OrgError> {
             name,
             id: None,
             division: (!divisions.is_empty()).then(|| divisions[team % divisions.len()].clone()),
-            media: kind.media.iter().map(|m| m.to_string()).collect(),
+            media: kind.media.iter().map(std::string::ToString::to_string).collect(),
             sl_percentage: kind.sl.0,
             sl_seconds: kind.sl.1,
             peak_per_hour: peak,

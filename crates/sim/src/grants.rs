@@ -129,7 +129,7 @@ impl Grants {
 
     pub fn note_issued(&mut self, code: &str, tokens: &[&str]) {
         if let Some(rec) = self.codes.get_mut(code) {
-            rec.issued.extend(tokens.iter().map(|t| t.to_string()));
+            rec.issued.extend(tokens.iter().map(std::string::ToString::to_string));
         }
     }
 

@@ -73,12 +73,11 @@ pub async fn start_with(mut opts: SimOptions, extras: SimExtras, bind: SocketAdd
     if let Some(n) = extras.rate_limit {
         opts.org.rate_limit_per_minute = n.max(1);
     }
-    let clock: Arc<dyn Clock> = match opts.clock {
-        Some(c) => c,
-        None => {
-            let start = opts.start.unwrap_or_else(|| clock::today_at(&opts.org.timezone, 10, 30));
-            Arc::new(ScaledClock::new(start, opts.speed))
-        }
+    let clock: Arc<dyn Clock> = if let Some(c) = opts.clock {
+        c
+    } else {
+        let start = opts.start.unwrap_or_else(|| clock::today_at(&opts.org.timezone, 10, 30));
+        Arc::new(ScaledClock::new(start, opts.speed))
     };
     let shared = Shared::with_admin(opts.org, clock, extras.faults);
     if let Some(t) = extras.notifications {

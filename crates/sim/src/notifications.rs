@@ -293,12 +293,12 @@ fn subscribe(
             // An unknown queue is refused like one the caller may not see: the answer must
             // not tell the two apart.
             let division = org.queue_by_id(qid).map(|q| org.queues[q].division);
-            let refusal = match division {
-                Some(d) => caller.refusal_in(&org, OBSERVATION_TOPIC_PERMISSIONS, d),
-                None => {
-                    let all: Vec<String> = OBSERVATION_TOPIC_PERMISSIONS.list().iter().map(|p| p.to_string()).collect();
-                    Some((ApiFault::missing_permissions(&all), all))
-                }
+            let refusal = if let Some(d) = division {
+                caller.refusal_in(&org, OBSERVATION_TOPIC_PERMISSIONS, d)
+            } else {
+                let all: Vec<String> =
+                    OBSERVATION_TOPIC_PERMISSIONS.list().iter().map(std::string::ToString::to_string).collect();
+                Some((ApiFault::missing_permissions(&all), all))
             };
             verdicts.push(Verdict { topic: t.id, refusal });
         }
@@ -311,7 +311,7 @@ fn subscribe(
         let mut channels = shared.notifications.channels.lock().expect("channels lock");
         let ch = channels.get_mut(&channel).ok_or_else(|| ApiFault::not_found(&subscriptions_uri(&channel)))?;
         let mut next = if replace { BTreeSet::new() } else { ch.topics.clone() };
-        next.extend(permitted.iter().map(|t| t.to_string()));
+        next.extend(permitted.iter().map(std::string::ToString::to_string));
         if next.len() > MAX_TOPICS {
             return Err(ApiFault::too_many_topics(MAX_TOPICS));
         }
@@ -438,7 +438,7 @@ async fn serve_socket(shared: &Shared, channel: &str, mut ws: WebSocket, mut gon
                     return;
                 }
             }
-            _ = tokio::time::sleep_until(closing_at.unwrap_or(start)), if closing_at.is_some() => {
+            () = tokio::time::sleep_until(closing_at.unwrap_or(start)), if closing_at.is_some() => {
                 return close(ws, "socket closing").await;
             }
             _ = gone.changed() => return close(ws, "channel removed").await,
@@ -477,7 +477,7 @@ async fn serve_socket(shared: &Shared, channel: &str, mut ws: WebSocket, mut gon
                         return;
                     }
                 }
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+                Some(Ok(Message::Close(_)) | Err(_)) | None => return,
                 Some(Ok(_)) => {}
             },
         }

@@ -205,7 +205,7 @@ pub type QueueGroups = Vec<(Option<String>, Value)>;
 pub fn queue_groups(e: &Engine, org: &Org, queue_id: &str, skew: Ms) -> QueueGroups {
     let wanted = Wanted { queues: vec![queue_id.to_string()], media: vec![] };
     let metrics: Vec<String> =
-        OBSERVATION_METRICS.iter().filter(|m| **m != NOT_IN_EVENTS).map(|m| m.to_string()).collect();
+        OBSERVATION_METRICS.iter().filter(|m| **m != NOT_IN_EVENTS).map(std::string::ToString::to_string).collect();
     let view = View { org, visible: &DivScope::All, wanted: &wanted, metrics: &metrics, detail: &[], skew };
     results(e, &view)
         .into_iter()

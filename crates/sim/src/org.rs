@@ -239,7 +239,7 @@ pub struct TeamDef {
 pub fn default_shifts() -> Vec<String> {
     ["07:45", "08:00", "08:00", "08:30", "09:00", "09:30", "10:00", "11:00", "11:30", "12:00"]
         .iter()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .collect()
 }
 fn default_shift_hours() -> f64 {
@@ -717,7 +717,7 @@ fn parse_hours(s: &str) -> Option<(i32, i32)> {
 }
 
 fn slug(s: &str) -> String {
-    s.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase()
+    s.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_lowercase()
 }
 
 fn one_line(s: &str) -> String {

@@ -696,7 +696,7 @@ impl Session {
                     }
                     Some(UserInput::Cancel) | None => return Err(sign_in_error("cancelled")),
                 },
-                _ = &mut deadline => {
+                () = &mut deadline => {
                     if let Some(end) = session_ends.filter(|_| left.is_some_and(|l| l <= self.flow_timeout)) {
                         return Err(sign_in_error(format!(
                             "the session ended at {} before anyone signed in again",

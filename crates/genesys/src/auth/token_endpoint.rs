@@ -31,12 +31,11 @@ pub async fn exchange_code(
         ("redirect_uri".into(), redirect_uri.into()),
         ("code_verifier".into(), verifier.expose().into()),
     ];
-    let auth = match secret {
-        Some(password) => Auth::Basic { user: client_id, password },
-        None => {
-            form.push(("client_id".into(), client_id.into()));
-            Auth::None
-        }
+    let auth = if let Some(password) = secret {
+        Auth::Basic { user: client_id, password }
+    } else {
+        form.push(("client_id".into(), client_id.into()));
+        Auth::None
     };
     let req = Request::new(EndpointId::OAuthToken).form(form);
     let resp: Response<TokenResponse> = client.send(&req, auth).await?;

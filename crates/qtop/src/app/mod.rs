@@ -593,7 +593,7 @@ mod tests {
             .map(|id| (id.to_string(), TodayNumbers { offered: 10, answered: 9, abandoned: 1, ..Default::default() }))
             .collect();
         Event::Monitor(MonitorEvent::Totals {
-            queue_ids: ids.iter().map(|s| s.to_string()).collect(),
+            queue_ids: ids.iter().map(std::string::ToString::to_string).collect(),
             today,
             at: t("2026-11-25T10:00:02Z"),
         })

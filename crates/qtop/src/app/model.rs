@@ -370,7 +370,7 @@ impl Model {
                 }
             }
             MonitorEvent::TaskFailed { task, why, in_a_row, restart_in, at } => {
-                self.task_failed(task, why, in_a_row, restart_in, at)
+                self.task_failed(task, why, in_a_row, restart_in, at);
             }
             MonitorEvent::TaskRestarted { task, .. } => self.tasks_down.retain(|d| d.task != task),
             // Members are the queue detail's (the screen's); a failure is logged here too.

@@ -109,7 +109,7 @@ impl App {
             None => self.ui.selected,
         }
         .min(visible.len().saturating_sub(1));
-        let selected_id = ids.get(selected).map(|s| s.to_string());
+        let selected_id = ids.get(selected).map(std::string::ToString::to_string);
         self.ui.visible = visible;
         self.ui.selected = selected;
         self.ui.selected_id = selected_id;

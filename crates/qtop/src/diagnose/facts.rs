@@ -77,7 +77,7 @@ impl ErrorFacts {
             ErrorKind::Transport { detail } => f.transport = Some(Transport::Broken(detail.clone())),
             ErrorKind::SignIn { detail } => f.transport = Some(Transport::SignIn(detail.clone())),
             ErrorKind::SessionEnded { why, fix } => {
-                f.transport = Some(Transport::SessionEnded(why.clone(), fix.clone()))
+                f.transport = Some(Transport::SessionEnded(why.clone(), fix.clone()));
             }
         }
         f
@@ -88,7 +88,7 @@ impl ErrorFacts {
         match (&self.method, &self.path) {
             (Some(m), Some(p)) => Some(format!("{m} {p}")),
             (None, Some(p)) => Some(p.clone()),
-            _ => self.endpoint.map(|e| e.label()),
+            _ => self.endpoint.map(genesys::catalog::EndpointSpec::label),
         }
     }
 }

@@ -210,7 +210,7 @@ fn division_label(k: &Knowledge, id: &str) -> String {
 }
 
 fn catalogue_permissions(ep: Option<&EndpointSpec>) -> Vec<String> {
-    ep.map(|e| e.permissions.list().iter().map(|p| p.to_string()).collect()).unwrap_or_default()
+    ep.map(|e| e.permissions.list().iter().map(std::string::ToString::to_string).collect()).unwrap_or_default()
 }
 
 fn endpoint_note(ep: Option<&EndpointSpec>) -> String {
@@ -400,7 +400,7 @@ fn oauth(f: &ErrorFacts, k: &Knowledge) -> Diagnosis {
             format!("sign-in refused: {desc}"),
             format!(
                 "{client} is not set up for this grant type: in Admin > Integrations > OAuth pick a client whose Grant Type is the one qtop uses ({}), or change [auth] method",
-                k.grant.map(|g| g.as_str()).unwrap_or("see [auth] method")
+                k.grant.map(genesys::auth::Grant::as_str).unwrap_or("see [auth] method")
             ),
         ),
         "invalid_grant" => Diagnosis::new(
@@ -588,7 +588,7 @@ fn not_authorized(f: &ErrorFacts, k: &Knowledge, mut evidence: Vec<String>) -> D
         {
             return user_context(f);
         }
-        let user_token = matches!(k.grant, Some(Grant::AuthorizationCode) | Some(Grant::Provided));
+        let user_token = matches!(k.grant, Some(Grant::AuthorizationCode | Grant::Provided));
         if user_token
             && !ep.scopes.is_empty()
             && let Some(scopes) = &k.scopes
@@ -605,7 +605,7 @@ fn not_authorized(f: &ErrorFacts, k: &Knowledge, mut evidence: Vec<String>) -> D
                     ep.scopes.last().unwrap_or(&"the scope")
                 ),
             );
-            d.missing = ep.scopes.iter().map(|s| s.to_string()).collect();
+            d.missing = ep.scopes.iter().map(std::string::ToString::to_string).collect();
             d.evidence = evidence;
             return d;
         }
@@ -615,7 +615,7 @@ fn not_authorized(f: &ErrorFacts, k: &Knowledge, mut evidence: Vec<String>) -> D
                 .list()
                 .iter()
                 .filter(|p| !perms.iter().any(|h| crate::diagnose::permission_covers(h, p)))
-                .map(|p| p.to_string())
+                .map(std::string::ToString::to_string)
                 .collect();
             if !lacking.is_empty() {
                 evidence.push("the token's roles, as read from the API, do not include it".into());

@@ -43,7 +43,7 @@ fn supervisor(scopes: &[&str]) -> Knowledge {
     Knowledge {
         grant: Some(Grant::AuthorizationCode),
         user_name: Some("Sam".into()),
-        scopes: Some(scopes.iter().map(|s| s.to_string()).collect()),
+        scopes: Some(scopes.iter().map(std::string::ToString::to_string).collect()),
         ..Default::default()
     }
 }

@@ -76,7 +76,7 @@ pub struct Shared {
 impl Shared {
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         // A panic mid-update leaves a usable app: serve it rather than fail every scrape.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn with_model<R>(&self, f: impl FnOnce(&Model, &Ages) -> R) -> R {

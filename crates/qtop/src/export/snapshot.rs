@@ -143,8 +143,10 @@ pub async fn take(
                 offered_today: t.map(|t| t.offered),
                 answered_today: t.map(|t| t.answered),
                 abandoned_today: t.map(|t| t.abandoned),
-                asa_seconds: t.and_then(|t| t.asa_ms()).map(|ms| ms as f64 / 1000.0),
-                service_level_today: t.and_then(|t| t.sl_ratio()).map(|r| (r * 10_000.0).round() / 10_000.0),
+                asa_seconds: t.and_then(genesys::aggregates::TodayNumbers::asa_ms).map(|ms| ms as f64 / 1000.0),
+                service_level_today: t
+                    .and_then(genesys::aggregates::TodayNumbers::sl_ratio)
+                    .map(|r| (r * 10_000.0).round() / 10_000.0),
                 id: info.id,
                 name: info.name,
                 division: info.division,
@@ -223,7 +225,7 @@ fn table(s: &Snapshot) -> String {
     let head = ["Queue", "Wait", "Longest", "Int", "Alert", "On-Q", "Idle", "Offer", "Answ", "Aband", "ASA", "SL%"];
     let dash = || "-".to_string();
     let o = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(dash);
-    let mut rows: Vec<Vec<String>> = vec![head.iter().map(|h| h.to_string()).collect()];
+    let mut rows: Vec<Vec<String>> = vec![head.iter().map(std::string::ToString::to_string).collect()];
     for q in &s.queues {
         // The screen's formats: the longest wait as a clock, ASA as a span (`1h04m`, not `3895s`).
         let secs = |v: Option<f64>, f: fn(Duration) -> String| {

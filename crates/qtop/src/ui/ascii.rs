@@ -7,7 +7,7 @@ use ratatui::buffer::Buffer;
 use crate::text::ascii::fold;
 
 pub fn sanitize(buf: &mut Buffer) {
-    for cell in buf.content.iter_mut() {
+    for cell in &mut buf.content {
         let symbol = cell.symbol();
         if !symbol.is_ascii() {
             let folded = fold(symbol).to_string();
@@ -26,7 +26,7 @@ mod tests {
         let mut buf = Buffer::empty(Rect::new(0, 0, 12, 1));
         buf.set_string(0, 0, "a·b…✓✗▲é中", ratatui::style::Style::new());
         sanitize(&mut buf);
-        let text: String = buf.content.iter().map(|c| c.symbol()).collect();
+        let text: String = buf.content.iter().map(ratatui::buffer::Cell::symbol).collect();
         assert!(text.is_ascii(), "{text}");
         assert!(text.starts_with("a.b.+x^?"), "{text}");
     }

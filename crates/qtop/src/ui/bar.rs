@@ -13,7 +13,7 @@ pub fn line(app: &App, theme: &Theme, width: u16) -> Line<'static> {
         return prompt(app, theme);
     }
     let state = state_spans(app, theme);
-    let state_width: usize = state.iter().map(|s| s.width()).sum();
+    let state_width: usize = state.iter().map(ratatui::prelude::Span::width).sum();
     let stack = app.key_stack();
     let mut items: Vec<&Binding> = app.keymap.bar_items(&stack);
     let item_width = |b: &Binding| b.keys[0].label(theme.ascii).chars().count() + b.bar.unwrap_or("").len() + 3;
@@ -27,7 +27,7 @@ pub fn line(app: &App, theme: &Theme, width: u16) -> Line<'static> {
         spans.push(Span::styled(b.keys[0].label(theme.ascii), theme.key()));
         spans.push(Span::raw(format!(" {}  ", b.bar.unwrap_or_default())));
     }
-    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let used: usize = spans.iter().map(ratatui::prelude::Span::width).sum();
     let pad = (width as usize).saturating_sub(used + state_width);
     spans.push(Span::raw(" ".repeat(pad)));
     spans.extend(state);

@@ -414,7 +414,7 @@ async fn a_public_client_never_refreshes_and_asks_the_person_before_the_session_
     assert_eq!(facts.renew_at, first.expires_at.map(|e| e - jiff::SignedDuration::from_secs(1)));
     let keep_alive = tokio::spawn(qtop::auth_tasks::keep_alive(session.clone()));
     // Calls before the prompt use the token and renew nothing.
-    tokio::time::sleep(Duration::from_millis(3000)).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
     assert!(queries::list_queues(&session).await.is_ok());
     assert_eq!(opener.opened.load(Ordering::SeqCst), 1);
     tokio::time::sleep(Duration::from_millis(1700)).await;
@@ -443,7 +443,7 @@ async fn a_refreshed_token_is_not_described_again() {
         tokio::spawn(qtop::auth_tasks::report_tokens(session.clone(), tx)),
     ];
     tokio::time::sleep(Duration::from_millis(2600)).await;
-    tasks.iter().for_each(|t| t.abort());
+    tasks.iter().for_each(tokio::task::JoinHandle::abort);
     assert_eq!(session.status().borrow().token.as_ref().unwrap().source, TokenSource::Refresh, "it was refreshed");
     let mut reports = 0;
     while let Ok(ev) = rx.try_recv() {
@@ -592,7 +592,7 @@ async fn a_provided_token_works_cannot_be_renewed_and_says_so() {
 }
 
 /// A monitor on the simulator with the TUI's background tasks: keep-alive, and `a` carried out.
-async fn watch_with_keep_alive(t: &TestSim, session: Arc<Session>) -> (Watch, tokio::task::JoinHandle<()>) {
+fn watch_with_keep_alive(t: &TestSim, session: Arc<Session>) -> (Watch, tokio::task::JoinHandle<()>) {
     let w = Watch::start(session.clone(), t.org.timezone.clone(), Duration::from_millis(200), watch::tuning());
     (w, tokio::spawn(qtop::auth_tasks::keep_alive(session)))
 }
@@ -628,7 +628,7 @@ async fn an_expired_env_token_stops_the_calls_and_a_keeps_it_stopped() {
     let (id, secret) = t.persona_client("env-token");
     let made = client_credentials(&t.client(), &id, &secret).await.unwrap();
     let session = Arc::new(Session::new(t.client(), AuthMethod::Token(ProvidedToken::from_env(made.access.expose()))));
-    let (mut w, keep_alive) = watch_with_keep_alive(&t, session.clone()).await;
+    let (mut w, keep_alive) = watch_with_keep_alive(&t, session.clone());
     assert!(w.until(Duration::from_secs(5), |a| a.health() == Health::Live).await, "{:?}", w.app.health());
     // The token dies at the server (its expiry was unknown here): the first 401 ends it.
     let ended = |a: &qtop::app::App| a.auth.phase == AuthPhase::Expired("start qtop with a new token".into());
@@ -637,7 +637,7 @@ async fn an_expired_env_token_stops_the_calls_and_a_keeps_it_stopped() {
     // The header names it and what to do, with no retry countdown (nothing will be tried).
     match w.app.health() {
         Health::Failing(p) => {
-            assert_eq!((p.word(), p.detail.as_str()), ("Token expired", "start qtop with a new token"))
+            assert_eq!((p.word(), p.detail.as_str()), ("Token expired", "start qtop with a new token"));
         }
         other => panic!("the header says {other:?}"),
     }
@@ -677,7 +677,7 @@ async fn a_token_file_that_expires_stops_the_calls_until_the_file_is_rewritten()
     // The file dates the token: it says 2 s (the sim would accept it longer).
     write_token_file(&path, one.access.expose(), 2);
     let session = Arc::new(Session::new(t.client(), AuthMethod::Token(ProvidedToken::from_file(&path).unwrap())));
-    let (mut w, keep_alive) = watch_with_keep_alive(&t, session.clone()).await;
+    let (mut w, keep_alive) = watch_with_keep_alive(&t, session.clone());
     assert!(w.until(Duration::from_secs(5), |a| a.health() == Health::Live).await, "{:?}", w.app.health());
     let fix = format!("write a new token to {}", path.display());
     let ended = |a: &qtop::app::App| a.auth.phase == AuthPhase::Expired(fix.clone());

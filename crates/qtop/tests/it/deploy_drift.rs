@@ -130,7 +130,7 @@ fn rendered_names() -> (String, BTreeSet<String>) {
 #[test]
 fn the_exported_list_is_exactly_what_metrics_renders() {
     let (body, names) = rendered_names();
-    let listed: BTreeSet<String> = EXPORTED.iter().map(|s| s.to_string()).collect();
+    let listed: BTreeSet<String> = EXPORTED.iter().map(std::string::ToString::to_string).collect();
     assert_eq!(names, listed, "\n{body}");
     // The refusal carries the diagnosis' labels, the timeout its own status.
     assert!(body.contains(r#"cause="missing_permission",permission="analytics:queueObservation:view""#), "{body}");

@@ -168,7 +168,7 @@ fn only_the_demo_path_imports_the_simulator() {
 
     let manifest: toml::Table = std::fs::read_to_string(crates_dir().join("qtop/Cargo.toml")).unwrap().parse().unwrap();
     let sim = &manifest["dependencies"]["sim"];
-    assert_eq!(sim.get("optional").and_then(|o| o.as_bool()), Some(true), "sim is an optional dependency");
+    assert_eq!(sim.get("optional").and_then(toml::Value::as_bool), Some(true), "sim is an optional dependency");
     let demo = manifest["features"]["demo"].as_array().unwrap();
     assert!(demo.iter().any(|f| f.as_str() == Some("dep:sim")), "the demo feature pulls the simulator in");
 }

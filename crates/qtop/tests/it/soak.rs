@@ -334,12 +334,12 @@ fn print_report(r: &Report) {
         r.differ.len()
     );
     let mut kinds: Vec<&str> = r.faults.iter().map(|(k, _)| k.as_str()).collect();
-    kinds.sort();
+    kinds.sort_unstable();
     kinds.dedup();
     println!("  faults injected: {} ({} kinds)", r.faults.len(), kinds.len());
     for k in kinds {
         let times: Vec<f64> = r.faults.iter().filter(|(x, _)| x == k).map(|(_, s)| *s).collect();
-        let worst = times.iter().cloned().fold(0.0, f64::max);
+        let worst = times.iter().copied().fold(0.0, f64::max);
         println!("    {k:<20} ×{:<3} recovered within {worst:.1} s (worst)", times.len());
     }
     for (when, rss, hwm) in &r.rss_kb {

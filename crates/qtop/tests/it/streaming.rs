@@ -328,7 +328,7 @@ async fn poll_mode_never_opens_a_channel() {
 
 fn keys(v: &Value) -> Vec<&str> {
     let mut k: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    k.sort();
+    k.sort_unstable();
     k
 }
 
@@ -529,7 +529,7 @@ async fn channels_need_the_notifications_scope_when_scopes_are_enforced() {
     let client = t.org.users[user].client.unwrap();
     let issue = |scopes: &[&str]| {
         let subject = sim::authz::Subject::User { user, client };
-        let scopes = scopes.iter().map(|s| s.to_string()).collect();
+        let scopes = scopes.iter().map(std::string::ToString::to_string).collect();
         t.sim.shared.tokens.lock().unwrap().issue(subject, scopes, Duration::from_secs(600))
     };
     let http = common::http();
@@ -605,8 +605,8 @@ async fn a_21st_channel_removes_the_least_recently_used_and_topics_are_limited()
     assert!(!exists(&channels[0].0), "all connected: the least recently used went");
     let closed = loop {
         match tokio::time::timeout(Duration::from_secs(5), oldest_socket.next()).await.expect("closed in time") {
-            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break true,
-            Some(Ok(_)) => continue,
+            Some(Ok(Message::Close(_)) | Err(_)) | None => break true,
+            Some(Ok(_)) => {}
         }
     };
     assert!(closed, "a removed channel's socket is closed");

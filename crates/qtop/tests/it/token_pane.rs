@@ -92,9 +92,8 @@ async fn each_personas_pane_agrees_with_what_the_sim_grants_it() {
         let session = persona_session(&t, &persona).await;
         let token = session.token().await.unwrap();
         let report = inspect(&session).await.unwrap();
-        let caller = match t.sim.shared.tokens.lock().unwrap().lookup(token.access.expose()) {
-            Lookup::Valid(c) => c,
-            _ => panic!("{persona}: the sim does not know its token"),
+        let Lookup::Valid(caller) = t.sim.shared.tokens.lock().unwrap().lookup(token.access.expose()) else {
+            panic!("{persona}: the sim does not know its token")
         };
         for row in needs(&report) {
             let spec = catalog::spec(row.endpoint);
@@ -137,7 +136,7 @@ async fn each_personas_pane_agrees_with_what_the_sim_grants_it() {
         let info = report.info.as_ref().unwrap();
         let client = &t.org.clients[caller.record.subject.client()];
         assert_eq!(info.oauth_client.as_ref().unwrap().id.as_deref(), Some(client.id.as_str()), "{persona}");
-        assert_eq!(report.user.as_ref().is_some_and(|u| u.is_ok()), caller.is_user(), "{persona}");
+        assert_eq!(report.user.as_ref().is_some_and(std::result::Result::is_ok), caller.is_user(), "{persona}");
     }
 }
 
@@ -432,7 +431,7 @@ fn step(app: &mut App, ev: Event, auth: &AuthCommands, cmds: &mpsc::Sender<qtop:
         seen.push_str(&render(app, w, h));
     }
     for e in app.errors.iter() {
-        let summary = e.error.as_ref().map(|e| e.summary()).unwrap_or_default();
+        let summary = e.error.as_ref().map(genesys::client::ApiError::summary).unwrap_or_default();
         seen.push_str(&format!("{summary}\n{:?}\n{:?}\n", e.error, e.diagnosis));
     }
     seen

@@ -136,7 +136,7 @@ async fn observation_responses_use_only_documented_fields() {
                 match metric {
                     "oUserRoutingStatuses" | "oOnQueueUsers" => assert!(ROUTING_STATUSES.contains(&q), "{q}"),
                     "oUserPresences" => {
-                        assert!(presence_ids.contains(q), "presence {q} not in systemToOrganizationMappings")
+                        assert!(presence_ids.contains(q), "presence {q} not in systemToOrganizationMappings");
                     }
                     other => panic!("{other} should carry no qualifier"),
                 }
@@ -489,7 +489,7 @@ async fn aggregate_responses_use_only_documented_fields() {
                 assert_ne!(name, "tIvr", "metrics without data are left out");
                 match name {
                     "nOffered" | "nConnected" | "nOverSla" => {
-                        assert_eq!(m["stats"].as_object().unwrap().keys().collect::<Vec<_>>(), ["count"])
+                        assert_eq!(m["stats"].as_object().unwrap().keys().collect::<Vec<_>>(), ["count"]);
                     }
                     "oServiceLevel" => {
                         service_levels += 1;

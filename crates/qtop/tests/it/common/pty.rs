@@ -120,12 +120,11 @@ impl Running {
     /// Press `q` and wait for the exit.
     pub fn quit(&mut self) -> portable_pty::ExitStatus {
         self.type_keys(b"q");
-        match self.wait_exit(Duration::from_secs(10)) {
-            Some(status) => status,
-            None => {
-                let _ = self.child.kill();
-                panic!("qtop did not exit after q");
-            }
+        if let Some(status) = self.wait_exit(Duration::from_secs(10)) {
+            status
+        } else {
+            let _ = self.child.kill();
+            panic!("qtop did not exit after q");
         }
     }
 
