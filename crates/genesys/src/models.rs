@@ -220,12 +220,12 @@ fn count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error
     Ok(n.and_then(|n| n.as_i64().or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f.round() as i64))))
 }
 
-/// `GET /api/v2/routing/queues/{id}/members` envelope (`QueueMemberEntityListing`).
+/// `GET /api/v2/routing/queues/{id}/members` envelope (`QueueMemberEntityListing`). The model
+/// has no `total`, `pageCount` or `lastUri`: `nextUri` is the only word on whether more follow.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct QueueMemberEntityListing {
     pub entities: Vec<QueueMember>,
-    pub page_count: Option<u32>,
     pub next_uri: Option<String>,
 }
 

@@ -84,6 +84,7 @@ impl From<QueueMember> for Member {
 /// when the two clocks disagree.
 pub async fn queue_members(session: &Session, queue_id: &str) -> Result<Vec<Member>, ApiError> {
     let mut all = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut page = 1u32;
     loop {
         let req = Request::with_params(EndpointId::QueueMembers, &[queue_id])
@@ -93,16 +94,19 @@ pub async fn queue_members(session: &Session, queue_id: &str) -> Result<Vec<Memb
         let resp = session.call::<QueueMemberEntityListing>(&req).await?;
         let skew = clock_skew(&resp.meta);
         let listing = resp.body;
-        let got = listing.entities.len();
-        all.extend(listing.entities.into_iter().map(Member::from).map(|mut m| {
+        let before = all.len();
+        for mut m in listing.entities.into_iter().map(Member::from) {
+            if !seen.insert(m.id.clone()) {
+                continue;
+            }
             m.status_since = m.status_since.map(|t| t - skew);
-            m
-        }));
-        let more = match listing.page_count {
-            Some(n) if n > 0 => page < n,
-            _ => listing.next_uri.is_some() && got > 0,
-        };
-        // A queue has at most a few thousand members; the cap stops a server that never ends.
+            all.push(m);
+        }
+        // `QueueMemberEntityListing` has no pageCount or total: a nextUri says more follow.
+        // A page that adds no one new ends it too (a server that ignores pageNumber, or a
+        // nextUri on the last page), and the cap stops one that never ends (a queue has at
+        // most a few thousand members).
+        let more = listing.next_uri.is_some() && all.len() > before;
         if !more || page >= 100 {
             return Ok(all);
         }
@@ -602,7 +606,7 @@ mod tests {
         let body = r#"{"entities":[{"id":"u1","name":"Ava Adams","joined":true,"memberBy":"user",
             "user":{"id":"u1","name":"Ava Adams","presence":{"presenceDefinition":{"id":"p","systemPresence":"On Queue"}}},
             "routingStatus":{"userId":"u1","status":"IDLE","startTime":"2026-11-25T10:29:00.000Z"}},
-            {"id":"u2","user":{"name":"Ben Brennan"}}],"pageCount":1}"#;
+            {"id":"u2","user":{"name":"Ben Brennan"}}],"pageSize":100,"pageNumber":1}"#;
         let l: QueueMemberEntityListing = serde_json::from_str(body).unwrap();
         let m: Vec<Member> = l.entities.into_iter().map(Member::from).collect();
         assert_eq!(m[0].routing_status.as_deref(), Some("IDLE"));

@@ -159,9 +159,10 @@ fn multi<'a>(params: &'a [(String, String)], key: &str) -> Vec<&'a str> {
         .collect()
 }
 
-/// `GET /api/v2/routing/queues/{id}/members`: the queue's user members sorted by name,
-/// paged like the queue list. `expand=routingStatus` adds `routingStatus`,
-/// `expand=presence` adds `user.presence`. Entities carry only `QueueMember` keys.
+/// `GET /api/v2/routing/queues/{id}/members`: the queue's user members sorted by name, paged
+/// by `nextUri` (`QueueMemberEntityListing` has no `total`, `pageCount` or `lastUri`).
+/// `expand=routingStatus` adds `routingStatus`, `expand=presence` adds `user.presence`.
+/// Entities carry only `QueueMember` keys.
 pub async fn queue_members(
     State(shared): State<Arc<Shared>>,
     Extension(caller): Extension<Caller>,
@@ -217,7 +218,7 @@ pub async fn queue_members(
             }
             members.iter().map(|&m| member_json(org, e, &q.id, m, with_status, with_presence)).collect()
         });
-        Ok(json(page.envelope(&path, entities_all.len(), entities_all)))
+        Ok(json(page.envelope_without_total(&path, entities_all.len(), entities_all)))
     })())
 }
 

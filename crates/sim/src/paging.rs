@@ -1,6 +1,8 @@
-//! The paging envelope Genesys list endpoints share: `entities, pageSize, pageNumber, total,
-//! pageCount, firstUri, selfUri, nextUri, previousUri, lastUri` (next/previous only when they
-//! exist).
+//! The paging envelopes of Genesys list endpoints. Most (`QueueEntityListing`,
+//! `AuthzDivisionEntityListing`, `DivsPermittedEntityListing`) share `entities, pageSize,
+//! pageNumber, total, pageCount, firstUri, selfUri, nextUri, previousUri, lastUri`; the queue
+//! members' `QueueMemberEntityListing` has no `total`, `pageCount` or `lastUri` and pages by
+//! `nextUri` alone. next/previous appear only when those pages exist.
 
 use std::collections::HashMap;
 
@@ -65,6 +67,18 @@ impl Page {
         }
         body
     }
+
+    /// [`Page::envelope`] without `total`, `pageCount` and `lastUri`: the shape of
+    /// `QueueMemberEntityListing`, whose model has none of them.
+    pub fn envelope_without_total(&self, path: &str, total: usize, all: impl IntoIterator<Item = Value>) -> Value {
+        let mut body = self.envelope(path, total, all);
+        if let Some(o) = body.as_object_mut() {
+            for k in ["total", "pageCount", "lastUri"] {
+                o.remove(k);
+            }
+        }
+        body
+    }
 }
 
 #[cfg(test)]
@@ -84,6 +98,10 @@ mod tests {
         assert_eq!((last["entities"].clone(), last["pageCount"].clone()), (json!([4]), json!(3)));
         assert!(last.get("nextUri").is_none());
         assert_eq!(page(1).envelope("/x", 0, std::iter::empty())["pageCount"], 1);
+        let members = page(2).envelope_without_total("/x", 5, items());
+        let mut keys: Vec<&str> = members.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["entities", "firstUri", "nextUri", "pageNumber", "pageSize", "previousUri", "selfUri"]);
     }
 
     #[test]
