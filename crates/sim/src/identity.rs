@@ -162,14 +162,16 @@ pub async fn subjects_me(State(shared): State<Arc<Shared>>, Extension(caller): E
     })())
 }
 
-/// The API's name for a client's grant type (`PKCE` is UNCONFIRMED: the SDKs describe a
-/// "PKCE-Enabled Code Authorization grant type" without listing its enum value).
+/// The API's name for a client's grant type, one of `OAuthClient.authorizedGrantType`'s enum
+/// values (SDK 269.0.0: CODE, TOKEN, SAML2-BEARER, PASSWORD, CLIENT-CREDENTIALS). A PKCE client
+/// is a code-grant client there: the enum has no PKCE value. UNCONFIRMED whether a real org
+/// answers something else for one; qtop reads no decision from this field.
 fn grant_type_name(grant: &str) -> &'static str {
     match grant {
         "client_credentials" => "CLIENT-CREDENTIALS",
-        "pkce" => "PKCE",
         "implicit" => "TOKEN",
-        "saml2bearer" => "SAML2BEARER",
+        "saml2bearer" => "SAML2-BEARER",
+        "password" => "PASSWORD",
         _ => "CODE",
     }
 }
