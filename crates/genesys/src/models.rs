@@ -441,6 +441,18 @@ pub struct RoleDivision {
     pub division_id: String,
 }
 
+/// `GET /api/v2/authorization/divisionspermitted/paged/me` envelope
+/// (`DivsPermittedEntityListing`): the divisions where the caller holds the asked permission;
+/// `allDivsPermitted` when it holds it in every division (present and future).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DivsPermittedListing {
+    pub entities: Vec<AuthzDivision>,
+    pub all_divs_permitted: Option<bool>,
+    pub page_count: Option<u32>,
+    pub next_uri: Option<String>,
+}
+
 /// `GET /api/v2/authorization/divisions` envelope.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]

@@ -1,7 +1,8 @@
 //! Token facts: what the API says the token is (`tokens/me`), who it belongs to
 //! (`users/me?expand=authorization`, the OAuth client), which roles it holds in which divisions
-//! (`authorization/subjects/me`), the claims of a JWT when it is one, and — from the permission
-//! catalogue — what each call qtop makes needs and whether this token has it.
+//! (`authorization/subjects/me`), where it holds each permission that decides which queues it
+//! sees (`authorization/divisionspermitted/paged/me`), the claims of a JWT when it is one, and —
+//! from the permission catalogue — what each call qtop makes needs and whether this token has it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,7 +11,9 @@ use jiff::Timestamp;
 use super::auth::{Grant, Session};
 use super::catalog::{self, ClientCredentials, EndpointId, EndpointSpec, Host, Permissions};
 use super::client::{ApiError, Request};
-use super::models::{AuthzDivision, AuthzSubject, DivisionListing, OAuthClientInfo, TokenInfo, UserMe};
+use super::models::{
+    AuthzDivision, AuthzSubject, DivisionListing, DivsPermittedListing, OAuthClientInfo, TokenInfo, UserMe,
+};
 
 /// `domain:entity:action` with `*` in any part (as role policies write them).
 pub fn permission_matches(pattern: &str, wanted: &str) -> bool {
@@ -93,6 +96,26 @@ pub struct TokenReport {
     /// `oauth/clients/{id}`: asked for client-credentials tokens.
     pub client: Option<Probe<OAuthClientInfo>>,
     pub divisions: Probe<Vec<AuthzDivision>>,
+    /// `divisionspermitted/paged/me` per permission that division-filtered calls need: the
+    /// API's own answer to "where may this token use it". Where it answered, it decides over
+    /// what the grants suggest (a grant's conditions or an org's rules can differ from them).
+    pub permitted: BTreeMap<String, Probe<Permitted>>,
+}
+
+/// Where one permission is held, as `divisionspermitted/paged/me` says.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Permitted {
+    /// `allDivsPermitted`: every division, present and future.
+    pub all: bool,
+    pub divisions: Vec<AuthzDivision>,
+}
+
+impl Permitted {
+    /// As [`Divs`]; `None` when held nowhere.
+    fn divs(&self) -> Option<Divs> {
+        let ids: BTreeSet<String> = self.divisions.iter().filter_map(|d| d.id.clone()).collect();
+        (self.all || !ids.is_empty()).then_some(Divs { all: self.all, ids })
+    }
 }
 
 /// Who the token speaks for.
@@ -131,7 +154,14 @@ impl TokenReport {
         if let Ok(s) = &self.subject {
             s.grants.iter().filter_map(|g| g.division.as_ref()).for_each(&mut add);
         }
+        self.permitted.values().flatten().flat_map(|p| &p.divisions).for_each(&mut add);
         names
+    }
+
+    /// Where `perm` is held by the API's direct answer, when it gave one: `Some(None)` is
+    /// "nowhere".
+    fn permitted_in(&self, perm: &str) -> Option<Option<Divs>> {
+        self.permitted.get(perm)?.as_ref().ok().map(Permitted::divs)
     }
 
     /// The permissions the token holds and where, when the API told us.
@@ -290,7 +320,14 @@ pub fn needs(report: &TokenReport) -> Vec<NeedRow> {
         .map(|spec| NeedRow {
             endpoint: spec.id,
             label: format!("{} {}", spec.method, spec.path.trim_start_matches("/api/v2/")),
-            permission: permission_check(spec, principal, held.as_ref(), &names, &all_divisions),
+            permission: permission_check(
+                spec,
+                principal,
+                held.as_ref(),
+                &|p| report.permitted_in(p),
+                &names,
+                &all_divisions,
+            ),
             scope: scope_check(spec, principal, scopes),
         })
         .collect();
@@ -309,6 +346,7 @@ fn permission_check(
     spec: &EndpointSpec,
     principal: Principal,
     held: Option<&Held>,
+    permitted: &dyn Fn(&str) -> Option<Option<Divs>>,
     names: &BTreeMap<String, String>,
     all_divisions: &[(String, String)],
 ) -> Check {
@@ -320,10 +358,16 @@ fn permission_check(
         Permissions::AllOf(p) => (p, true),
         Permissions::AnyOf(p) => (p, false),
     };
-    let Some(held) = held else {
+    // For a division-filtered call the API's direct answer decides; the grants stand in for
+    // a permission it did not answer for.
+    let direct = |p: &str| if spec.division_filtered { permitted(p) } else { None };
+    let all_direct = perms.iter().all(|p| direct(p).is_some());
+    let divisions_known = all_direct || held.is_some_and(|h| h.divisions_known);
+    if held.is_none() && !all_direct {
         return Check::Unknown("this token's roles could not be read".into());
-    };
-    let found: Vec<(&str, Option<Divs>)> = perms.iter().map(|p| (*p, held.where_held(p))).collect();
+    }
+    let found: Vec<(&str, Option<Divs>)> =
+        perms.iter().map(|p| (*p, direct(p).unwrap_or_else(|| held.and_then(|h| h.where_held(p))))).collect();
     let missing: Vec<&str> = found.iter().filter(|(_, d)| d.is_none()).map(|(p, _)| *p).collect();
     let granted = if all_needed { missing.is_empty() } else { missing.len() < perms.len() };
     if !granted {
@@ -334,7 +378,7 @@ fn permission_check(
     if !spec.division_filtered {
         return Check::Yes(None);
     }
-    if !held.divisions_known {
+    if !divisions_known {
         return Check::Yes(Some("divisions unknown".into()));
     }
     // Where the first held permission applies decides which objects are visible.
@@ -394,6 +438,39 @@ async fn probe<T: serde::de::DeserializeOwned>(session: &Session, req: Request) 
     session.call::<T>(&req).await.map(|r| r.body).map_err(Box::new)
 }
 
+/// Where the token holds `perm`, all pages.
+async fn permitted(session: &Session, perm: &str) -> Probe<Permitted> {
+    let mut out = Permitted::default();
+    for page in 1..=20u32 {
+        let req = Request::new(EndpointId::DivisionsPermittedMe)
+            .query("permission", perm)
+            .query("pageSize", 100)
+            .query("pageNumber", page);
+        let listing: DivsPermittedListing = probe(session, req).await?;
+        out.all |= listing.all_divs_permitted == Some(true);
+        let got = listing.entities.len();
+        out.divisions.extend(listing.entities);
+        // pageCount when given, else nextUri; an empty page ends it either way.
+        let more = match listing.page_count {
+            Some(n) if n > 0 => page < n,
+            _ => listing.next_uri.is_some(),
+        };
+        if got == 0 || !more {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// The permissions whose divisions decide what division-filtered calls qtop makes can see.
+fn division_permissions() -> BTreeSet<&'static str> {
+    catalog::CATALOG
+        .iter()
+        .filter(|s| s.used_by_qtop && s.division_filtered)
+        .flat_map(|s| s.permissions.list().iter().copied())
+        .collect()
+}
+
 async fn all_divisions(session: &Session) -> Probe<Vec<AuthzDivision>> {
     let mut out = Vec::new();
     for page in 1..=20u32 {
@@ -423,6 +500,10 @@ pub async fn inspect(session: &Session) -> Result<TokenReport, ApiError> {
     };
     let subject: Probe<AuthzSubject> = probe(session, Request::new(EndpointId::SubjectsMe)).await;
     let divisions = all_divisions(session).await;
+    let mut permitted_by = BTreeMap::new();
+    for perm in division_permissions() {
+        permitted_by.insert(perm.to_string(), permitted(session, perm).await);
+    }
     let mut report = TokenReport {
         fingerprint: token.access.fingerprint(),
         grant,
@@ -432,6 +513,7 @@ pub async fn inspect(session: &Session) -> Result<TokenReport, ApiError> {
         subject,
         client: None,
         divisions,
+        permitted: permitted_by,
     };
     if report.principal() == Principal::Client {
         let id = report.info.as_ref().ok().and_then(|i| i.oauth_client.as_ref()).and_then(|c| c.id.clone());
@@ -504,7 +586,56 @@ mod tests {
                 AuthzDivision { id: Some("d-home".into()), name: Some("Home".into()), home_division: Some(true) },
                 AuthzDivision { id: Some("d-fin".into()), name: Some("Finance".into()), home_division: Some(false) },
             ]),
+            permitted: BTreeMap::new(),
         }
+    }
+
+    fn permitted(all: bool, ids: &[&str]) -> Permitted {
+        let divisions = ids.iter().map(|id| AuthzDivision { id: Some((*id).into()), ..Default::default() }).collect();
+        Permitted { all, divisions }
+    }
+
+    #[test]
+    fn the_divisions_permitted_answer_decides_where_a_permission_applies() {
+        let perms = ["analytics:queueObservation:view", "routing:queue:view", "analytics:conversationAggregate:view"];
+        let mut r = report(Grant::ClientCredentials, vec![grant("Queue Wallboard", ALL_DIVISIONS, &perms)], &[]);
+        // The grants say everywhere; the API says Home only for listing queues.
+        r.permitted.insert("routing:queue:view".into(), Ok(permitted(false, &["d-home"])));
+        r.permitted.insert("analytics:queueObservation:view".into(), Ok(permitted(true, &[])));
+        let rows = needs(&r);
+        assert_eq!(row(&rows, EndpointId::RoutingQueues).permission, Check::Yes(Some("Home only; not Finance".into())));
+        assert_eq!(queues_limited_to(&rows).as_deref(), Some("Home only; not Finance"));
+        assert_eq!(row(&rows, EndpointId::QueueObservations).permission, Check::Yes(Some("all divisions".into())));
+        // Not asked (or refused): the grants stand in.
+        assert_eq!(row(&rows, EndpointId::ConversationAggregates).permission, Check::Yes(Some("all divisions".into())));
+        r.permitted.insert("analytics:conversationAggregate:view".into(), Err(refused(403, "no")));
+        assert_eq!(
+            row(&needs(&r), EndpointId::ConversationAggregates).permission,
+            Check::Yes(Some("all divisions".into()))
+        );
+        // Held nowhere by the API's word, whatever the grants say.
+        r.permitted.insert("routing:queue:view".into(), Ok(permitted(false, &[])));
+        assert_eq!(
+            row(&needs(&r), EndpointId::RoutingQueues).permission,
+            Check::No("missing routing:queue:view".into())
+        );
+    }
+
+    #[test]
+    fn the_divisions_permitted_answer_stands_in_for_unreadable_grants() {
+        let mut r = report(Grant::AuthorizationCode, vec![], &[]);
+        r.subject = Err(refused(403, "no"));
+        r.permitted.insert("routing:queue:view".into(), Ok(permitted(false, &["d-home"])));
+        let rows = needs(&r);
+        assert_eq!(queues_limited_to(&rows).as_deref(), Some("Home only; not Finance"));
+        assert!(matches!(row(&rows, EndpointId::QueueObservations).permission, Check::Unknown(_)));
+        // A division the list of divisions did not name is named by the answer itself.
+        let named = AuthzDivision { id: Some("d-x".into()), name: Some("EMEA".into()), home_division: None };
+        r.permitted.insert("routing:queue:view".into(), Ok(Permitted { all: false, divisions: vec![named] }));
+        assert_eq!(
+            row(&needs(&r), EndpointId::RoutingQueues).permission,
+            Check::Yes(Some("EMEA only; not Finance, Home".into()))
+        );
     }
 
     fn row(rows: &[NeedRow], id: EndpointId) -> &NeedRow {

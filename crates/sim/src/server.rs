@@ -214,6 +214,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v2/users/me", get(identity::users_me))
         .route("/api/v2/authorization/subjects/me", get(identity::subjects_me))
         .route("/api/v2/authorization/divisions", get(identity::divisions))
+        .route("/api/v2/authorization/divisionspermitted/paged/me", get(identity::divisions_permitted))
         .route("/api/v2/oauth/clients/{id}", get(identity::oauth_client))
         .route("/api/v2/notifications/channels", post(notifications::create_channel))
         .route(
