@@ -55,7 +55,12 @@ async fn get(token: &str, url: String) -> (u16, Value) {
 }
 
 /// A user token for `persona`, obtained through the real authorize + token endpoints.
-async fn user_token(t: &TestSim, persona: &str) -> String {
+pub(crate) async fn user_token(t: &TestSim, persona: &str) -> String {
+    user_token_answer(t, persona).await["access_token"].as_str().unwrap().to_string()
+}
+
+/// The token endpoint's whole answer to a code exchange for `persona`.
+pub(crate) async fn user_token_answer(t: &TestSim, persona: &str) -> Value {
     let Some(Persona::User(u)) = t.org.persona(persona) else { panic!() };
     let u = &t.org.users[u];
     let client_id = t.org.clients[u.client.unwrap()].id.clone();
@@ -80,7 +85,7 @@ async fn user_token(t: &TestSim, persona: &str) -> String {
     let keys: BTreeSet<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, BTreeSet::from(["access_token", "token_type", "expires_in", "refresh_token"]));
     assert!(!v["access_token"].as_str().unwrap().contains('.'), "opaque, not a JWT");
-    v["access_token"].as_str().unwrap().to_string()
+    v
 }
 
 fn no_redirects() -> reqwest::Client {
@@ -476,4 +481,43 @@ async fn the_authorize_endpoint_checks_client_redirect_and_pkce() {
     form.push(("consent".into(), "deny".into()));
     let resp = http.post(t.url("/oauth/authorize")).form(&form).send().await.unwrap();
     assert!(resp.headers()["location"].to_str().unwrap().contains("error=access_denied"));
+}
+
+/// `divisionspermitted/paged/me` answers from the caller's role divisions, with wildcards;
+/// `allDivsPermitted` only for a role granted in every division. qtop's token report reads it.
+#[tokio::test]
+async fn divisions_permitted_follow_the_role_divisions() {
+    let t = start_sim().await;
+    let path = |perm: &str| format!("/api/v2/authorization/divisionspermitted/paged/me?permission={perm}");
+    let ids = |v: &Value| -> Vec<String> {
+        v["entities"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap().to_string()).collect()
+    };
+    let home = t.token("home-division").await;
+    let (status, v) = get(&home, t.url(&path("routing:queue:view"))).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!((ids(&v), v["allDivsPermitted"].clone()), (vec![t.org.divisions[0].id.clone()], Value::Bool(false)));
+    assert_eq!(v["total"], 1);
+    let (_, v) = get(&home, t.url(&path("oauth:client:view"))).await;
+    assert_eq!((ids(&v).len(), v["total"].clone(), v["allDivsPermitted"].clone()), (0, 0.into(), false.into()));
+
+    let every: Vec<String> = t.org.divisions.iter().map(|d| d.id.clone()).collect();
+    let wallboard = t.token("wallboard").await;
+    let (_, v) = get(&wallboard, t.url(&path("analytics:queueObservation:view"))).await;
+    assert_eq!((ids(&v), v["allDivsPermitted"].clone()), (every.clone(), Value::Bool(true)));
+    // Paged like the other listings.
+    let (_, v) = get(&wallboard, t.url(&format!("{}&pageSize=1&pageNumber=2", path("routing:queue:view")))).await;
+    assert_eq!((ids(&v), v["pageCount"].clone()), (vec![every[1].clone()], every.len().into()));
+    // A user token: the user's roles decide.
+    let supervisor = user_token(&t, "supervisor").await;
+    let (_, v) = get(&supervisor, t.url(&path("analytics:queueObservation:view"))).await;
+    assert_eq!(v["allDivsPermitted"], true, "{v}");
+    let (status, v) = get(&home, t.url("/api/v2/authorization/divisionspermitted/paged/me")).await;
+    assert_eq!((status, v["code"].as_str()), (400, Some("invalid.value")));
+
+    let report = genesys::token::inspect(&t.session("home-division")).await.unwrap();
+    let routing = report.permitted["routing:queue:view"].as_ref().unwrap();
+    assert!(!routing.all && routing.divisions.len() == 1, "{routing:?}");
+    let rows = genesys::token::needs(&report);
+    let home_only = format!("{} only; not ", t.org.divisions[0].name);
+    assert!(genesys::token::queues_limited_to(&rows).is_some_and(|n| n.starts_with(&home_only)), "{rows:?}");
 }
