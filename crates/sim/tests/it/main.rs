@@ -5,5 +5,7 @@ mod common;
 mod auth_conformance;
 mod conformance;
 mod faults;
+mod sdk_always_sent;
+mod sdk_conformance;
 mod sim_integration;
 mod sim_scale;
