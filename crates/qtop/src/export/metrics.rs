@@ -28,6 +28,43 @@ pub const MEDIA_ALL: &str = "all";
 /// OpenMetrics 1.0 text, which Prometheus asks for and parses.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
+/// The Prometheus text format, for a scraper that does not ask for OpenMetrics (curl,
+/// `promtool check metrics`).
+pub const TEXT_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Whether an `Accept` header asks for OpenMetrics (Prometheus sends it first; a plain client
+/// sends `*/*` or nothing).
+pub fn wants_openmetrics(accept: Option<&str>) -> bool {
+    accept.is_some_and(|a| a.split(',').any(|t| t.trim().starts_with("application/openmetrics-text")))
+}
+
+/// [`render`]'s OpenMetrics text in the Prometheus text format (0.0.4). The two differ where
+/// a classic parser would misread: a counter's family is named without `_total` in
+/// OpenMetrics but its samples carry it, so its HELP and TYPE must name `…_total` here or the
+/// samples stand alone without help; `# UNIT` and `# EOF` exist only in OpenMetrics. Every
+/// HELP text here is plain words, so the two formats' escaping rules do not differ for it.
+pub fn to_text_format(openmetrics: &str) -> String {
+    let counters: std::collections::HashSet<&str> =
+        openmetrics.lines().filter_map(|l| l.strip_prefix("# TYPE ")?.strip_suffix(" counter")).collect();
+    let mut out = String::with_capacity(openmetrics.len());
+    for line in openmetrics.lines() {
+        if line == "# EOF" || line.starts_with("# UNIT ") {
+            continue;
+        }
+        let renamed = ["# HELP ", "# TYPE "].iter().find_map(|prefix| {
+            let rest = line.strip_prefix(prefix)?;
+            let (name, tail) = rest.split_once(' ')?;
+            counters.contains(name).then(|| format!("{prefix}{name}_total {tail}"))
+        });
+        match renamed {
+            Some(l) => out.push_str(&l),
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// Every metric family `/metrics` carries, as Prometheus sees the names (counters with
 /// `_total`). The dashboard and alert rules are checked against this list.
 pub const EXPORTED: &[&str] = &[
@@ -392,4 +429,27 @@ fn refusal_labels(
         l
     };
     if missing.is_empty() { vec![base("")] } else { missing.iter().map(|p| base(p)).collect() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prometheus_gets_openmetrics_and_plain_clients_the_text_format() {
+        let prometheus = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+        assert!(wants_openmetrics(Some(prometheus)));
+        assert!(!wants_openmetrics(Some("*/*")));
+        assert!(!wants_openmetrics(Some("text/plain;version=0.0.4")));
+        assert!(!wants_openmetrics(None));
+    }
+
+    #[test]
+    fn counters_are_named_by_their_samples_in_the_text_format() {
+        let om = "# HELP qtop_api_requests API requests sent.\n# TYPE qtop_api_requests counter\nqtop_api_requests_total{status=\"200\"} 3\n# HELP qtop_data_age_seconds Time since.\n# TYPE qtop_data_age_seconds gauge\n# UNIT qtop_data_age_seconds seconds\nqtop_data_age_seconds 1.5\n# EOF\n";
+        assert_eq!(
+            to_text_format(om),
+            "# HELP qtop_api_requests_total API requests sent.\n# TYPE qtop_api_requests_total counter\nqtop_api_requests_total{status=\"200\"} 3\n# HELP qtop_data_age_seconds Time since.\n# TYPE qtop_data_age_seconds gauge\nqtop_data_age_seconds 1.5\n"
+        );
+    }
 }

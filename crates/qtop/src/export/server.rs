@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use tokio::net::TcpListener;
 
 use super::Shared;
-use super::metrics::{self, CONTENT_TYPE};
+use super::metrics::{self, CONTENT_TYPE, TEXT_CONTENT_TYPE};
 
 const LISTEN_EXAMPLE: &str = "e.g. --listen 127.0.0.1:9464 (or 0.0.0.0:9464 for every interface)";
 
@@ -66,9 +66,15 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-async fn scrape(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
+/// OpenMetrics when asked for (Prometheus asks), else the Prometheus text format.
+async fn scrape(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> impl IntoResponse {
     let body = shared.render(jiff::Timestamp::now());
-    ([(header::CONTENT_TYPE, CONTENT_TYPE)], body)
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    if metrics::wants_openmetrics(accept) {
+        ([(header::CONTENT_TYPE, CONTENT_TYPE)], body)
+    } else {
+        ([(header::CONTENT_TYPE, TEXT_CONTENT_TYPE)], metrics::to_text_format(&body))
+    }
 }
 
 /// Alive unless a task behind the numbers was given up after panicking again and again: then

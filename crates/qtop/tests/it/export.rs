@@ -58,8 +58,12 @@ impl Scraped {
     }
 }
 
+/// What Prometheus sends: OpenMetrics first, the text format as a fallback.
+const PROMETHEUS_ACCEPT: &str = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
 async fn scrape(e: &export::Exporter) -> (String, Scraped) {
-    let resp = common::http().get(format!("http://{}/metrics", e.addr)).send().await.unwrap();
+    let url = format!("http://{}/metrics", e.addr);
+    let resp = common::http().get(url).header("accept", PROMETHEUS_ACCEPT).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     let ct = resp.headers()["content-type"].to_str().unwrap().to_string();
     assert!(ct.starts_with("application/openmetrics-text"), "{ct}");
@@ -146,6 +150,35 @@ async fn per_queue_series_equal_the_sims_answer_and_health_series_are_there() {
     assert!(s.find("qtop_access_refused", &[]).is_empty(), "nothing refused");
     assert_eq!(get(&e, "/healthz").await.0, 200);
     e.stop().await;
+}
+
+/// A scraper that does not ask for OpenMetrics (curl, `promtool check metrics`) gets the
+/// Prometheus text format: the same series, every sample under a HELP and TYPE of its own
+/// name (what promtool lints), and no OpenMetrics-only lines.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_scrape_gets_the_text_format_with_every_sample_under_its_help() {
+    let t = start_sim().await;
+    let e = start(&t, "wallboard", settings(&t)).await;
+    let om = scrape_until(&e, "numbers", |s| !s.find("qtop_queue_offered_today", &[]).is_empty()).await;
+    let resp = common::http().get(format!("http://{}/metrics", e.addr)).send().await.unwrap();
+    assert_eq!(resp.headers()["content-type"], "text/plain; version=0.0.4; charset=utf-8");
+    let body = resp.text().await.unwrap();
+    assert!(!body.contains("# EOF") && !body.contains("# UNIT"), "{body}");
+    let helped: std::collections::HashSet<&str> =
+        body.lines().filter_map(|l| l.strip_prefix("# HELP ")?.split(' ').next()).collect();
+    let typed: std::collections::HashSet<&str> =
+        body.lines().filter_map(|l| l.strip_prefix("# TYPE ")?.split(' ').next()).collect();
+    let mut names = std::collections::BTreeSet::new();
+    for line in body.lines().filter(|l| !l.starts_with('#')) {
+        let name = line.split(['{', ' ']).next().unwrap();
+        assert!(helped.contains(name) && typed.contains(name), "{name} has no HELP or TYPE of its own:\n{body}");
+        names.insert(name.to_string());
+    }
+    assert!(names.contains("qtop_api_requests_total") && names.contains("qtop_queue_waiting"), "{names:?}");
+    let parsed = prometheus_parse::Scrape::parse(body.lines().map(|l| Ok(l.to_string()))).expect("parses");
+    let plain: std::collections::BTreeSet<String> = parsed.samples.iter().map(|s| s.metric.clone()).collect();
+    let open: std::collections::BTreeSet<String> = om.samples.iter().map(|s| s.metric.clone()).collect();
+    assert_eq!(plain, open, "the same series in both formats");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
