@@ -270,7 +270,7 @@ pub static CATALOG: &[EndpointSpec] = &[
         division_filtered: false,
         client_credentials: Allowed,
         used_by_qtop: true,
-        note: "the direct check for division gaps",
+        note: "the direct check for division gaps: asked per permission a division-filtered call needs",
     },
     EndpointSpec {
         id: OAuthClient,
