@@ -13,15 +13,22 @@ command -v promtool >/dev/null || { echo "promtool not found: apt-get install -y
 command -v curl >/dev/null || { echo "curl not found" >&2; exit 2; }
 [ -x "$QTOP" ] || cargo build --quiet -p qtop
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 TMP=$(mktemp -d)
-"$QTOP" export --demo --listen "127.0.0.1:$PORT" --log-file "$TMP/qtop.log" 2>"$TMP/export.err" &
+# Port 0: any free port; the exporter says which on its first line.
+"$QTOP" export --demo --listen 127.0.0.1:0 --log-file "$TMP/qtop.log" 2>"$TMP/export.err" &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$TMP"' EXIT
+URL=""
+for _ in $(seq 1 60); do
+  URL=$(grep -o 'http://[0-9.:]*/metrics' "$TMP/export.err" | head -1 || true)
+  [ -n "$URL" ] && break
+  sleep 0.5
+done
+[ -n "$URL" ] || { echo "qtop export did not start:"; cat "$TMP/export.err"; exit 1; }
 
 # Wait for live numbers and today's totals, so every family has samples.
 for _ in $(seq 1 60); do
-  if curl -sf "http://127.0.0.1:$PORT/metrics" >"$TMP/metrics" 2>/dev/null \
+  if curl -sf "$URL" >"$TMP/metrics" 2>/dev/null \
     && grep -q '^qtop_queue_waiting{' "$TMP/metrics" && grep -q '^qtop_queue_offered_today{' "$TMP/metrics"; then
     break
   fi
