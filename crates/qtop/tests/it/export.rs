@@ -159,7 +159,12 @@ async fn per_queue_series_equal_the_sims_answer_and_health_series_are_there() {
 async fn a_plain_scrape_gets_the_text_format_with_every_sample_under_its_help() {
     let t = start_sim().await;
     let e = start(&t, "wallboard", settings(&t)).await;
-    let om = scrape_until(&e, "numbers", |s| !s.find("qtop_queue_offered_today", &[]).is_empty()).await;
+    // Once live numbers and totals are in, every family the demo fills has samples, so both
+    // scrapes list the same ones.
+    let om = scrape_until(&e, "observations and totals", |s| {
+        !s.find("qtop_queue_waiting", &[]).is_empty() && !s.find("qtop_queue_offered_today", &[]).is_empty()
+    })
+    .await;
     let resp = common::http().get(format!("http://{}/metrics", e.addr)).send().await.unwrap();
     assert_eq!(resp.headers()["content-type"], "text/plain; version=0.0.4; charset=utf-8");
     let body = resp.text().await.unwrap();
